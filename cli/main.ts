@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// The `kiln` command: parses the sub-command and dispatches. Errors kiln raises on purpose are printed
+// as one line with a non-zero exit; anything else is a bug and keeps its stack.
+
+import { KilnError } from '../core/errors.js';
+import { runDemo } from './commands/demo.js';
+
+interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(args: readonly string[]): Promise<number> | number;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  demo: {
+    summary: 'train a small built-in convnet with BatchNormalization on synthetic data and explain what happened',
+    usage: 'kiln demo [--steps N] [--seed N]',
+    run: runDemo,
+  },
+};
+
+function help(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  return [
+    'kiln — a graph compiler and ONNX-compatible operator backend centred on Keras BatchNormalization',
+    '',
+    'Usage: kiln <command> [options]',
+    '',
+    'Commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n].summary}`),
+    '',
+    'Run `kiln <command> --help` for a command\'s options.',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (cmd === undefined) {
+    console.error(`kiln: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`Usage: ${cmd.usage}\n\n${cmd.summary}`);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof KilnError) {
+      console.error(`kiln ${name}: ${e.name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,43 @@
+// kiln's public API: Keras-style layers and models, the IR builder, sessions on the CPU backend, the
+// float64 reference interpreter, and the typed errors. Tensors are onnxruntime-common Tensors.
+
+export { Tensor } from 'onnxruntime-common';
+
+// models
+export { layers, layerFromConfig } from './models/layers/index.js';
+export * from './models/layers/index.js';
+export { Model, Sequential, input } from './models/model.js';
+export type { InputArgs } from './models/model.js';
+export { Layer } from './models/layer.js';
+export type { CallOptions, KerasConfig, LayerWeight } from './models/layer.js';
+export { SymbolicTensor } from './models/symbolic.js';
+export { getInitializer, serializeInitializer } from './models/initializers.js';
+export type { Initializer, InitializerSpec } from './models/initializers.js';
+export { getRegularizer, l1, l2, l1l2 } from './models/regularizers.js';
+export type { Regularizer, RegularizerSpec } from './models/regularizers.js';
+export { getConstraint, maxNorm, minMaxNorm, nonNeg, unitNorm } from './models/constraints.js';
+export type { Constraint, ConstraintSpec } from './models/constraints.js';
+export { smallConvNet } from './models/zoo/small-convnet.js';
+
+// compiler
+export { GraphBuilder } from './compiler/ir/builder.js';
+export type { AnyNode, Graph, Node, TensorType, Value } from './compiler/ir/types.js';
+export { printGraph, printNode } from './compiler/ir/print.js';
+export { verifyGraph } from './compiler/ir/verify.js';
+export { lowerGraph } from './compiler/lowering/lower-graph.js';
+export type { KernelPlan } from './compiler/lowering/plan.js';
+
+// ops
+export { OPS, opDef } from './ops/table.js';
+export type { OpAttrs, OpName } from './ops/op-attrs.js';
+
+// runtime
+export { GraphSession } from './runtime/graph-session.js';
+export type { GraphSessionOptions, BackendName } from './runtime/graph-session.js';
+export { runReference } from './runtime/reference.js';
+
+// core
+export * from './core/errors.js';
+export type { DType } from './core/dtype.js';
+export { fromOrtTensor, toOrtTensor, toFloat64, fromFloat64, hostTensor } from './core/tensor.js';
+export type { HostTensor, F64Tensor } from './core/tensor.js';

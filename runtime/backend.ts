@@ -1,0 +1,16 @@
+// The backend interface (DESIGN.md §5): allocate, write, read, compile an elementwise kernel, dispatch
+// it, and run a routine. Backends see kernels and routines only, never ONNX op names.
+
+import type { DType, Storage } from '../core/dtype.js';
+import type { ElementwiseKernel, RoutineCall } from '../ops/kernel-ir.js';
+
+export interface Backend<Buf = unknown, Compiled = unknown> {
+  readonly name: string;
+  allocate(dtype: DType, size: number): Buf;
+  write(buf: Buf, data: Storage): void;
+  /** A copy of the buffer's contents. */
+  read(buf: Buf): Storage;
+  compile(kernel: ElementwiseKernel): Compiled;
+  dispatch(kernel: Compiled, operands: readonly Buf[], output: Buf): void;
+  runRoutine(call: RoutineCall, operands: readonly Buf[], outputs: readonly Buf[]): void;
+}
