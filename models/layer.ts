@@ -74,7 +74,8 @@ export abstract class Layer {
     this.trainable = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
     if (!LAYER_DTYPES.includes(this.dtype)) {
-      throw new ArgumentError(this.site, 'dtype', `one of ${LAYER_DTYPES.join('|')}`, String(args.dtype));
+      // `className` is not set yet while the base constructor runs: name the layer by its snake base.
+      throw new ArgumentError({ op: `${snakeBase} layer`, node: this.name }, 'dtype', `one of ${LAYER_DTYPES.join('|')}`, String(args.dtype));
     }
   }
 

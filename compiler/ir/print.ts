@@ -19,7 +19,8 @@ function printValue(v: Value): string {
 
 function printAttr(v: unknown): string {
   if (Array.isArray(v)) return `[${v.join(',')}]`;
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  // Small floats as ONNX tools print them (1e-05); everything else in JavaScript's shortest form.
+  if (typeof v === 'number') return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2') : String(v);
   if (typeof v === 'object' && v !== null && 'dims' in v) return `tensor${printType({ dtype: (v as HostTensor).dtype, shape: (v as HostTensor).dims })}`;
   return JSON.stringify(v);
 }

@@ -144,6 +144,20 @@ describe('functional models', () => {
     expect(() => convModel.call(x, { mask: new Tensor('bool', new Uint8Array(3), [1, 3]) })).toThrow(ArgumentError);
   });
 
+  it('unknown spatial sizes: conv/pool "same" lower to auto_pad SAME_UPPER and still match TF padding', () => {
+    const inp = layers.input({ shape: [null, null, 2] });
+    const conv = layers.conv2d({ filters: 3, kernelSize: 2, strides: 2, padding: 'same' });
+    const pool = layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' });
+    const out = pool.apply(conv.apply(inp));
+    expect(out.shape).toEqual([null, null, null, 3]);
+    const model = new Model({ inputs: inp, outputs: out });
+    randomizeAll(model, 11);
+    const { t, x } = input([2, 5, 6, 2], 12);
+    const [k, b] = weights(conv);
+    const h = conv2dOracle(x, k, b, { padding: 'same', strides: [2, 2] });
+    expectClose(fromOrtTensor(model.predict(t), 'y'), pool2dOracle(h, 'max', { pool: [3, 3], strides: [1, 1], padding: 'same' }), F32);
+  });
+
   it('shape errors surface when the model is built, naming the layer', () => {
     const inp = layers.input({ shape: [4] });
     const other = layers.input({ shape: [5] });
