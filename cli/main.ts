@@ -3,7 +3,11 @@
 // as one line with a non-zero exit; anything else is a bug and keeps its stack.
 
 import { KilnError } from '../core/errors.js';
+import { CHECK_USAGE, runCheck } from './commands/check.js';
+import { CONFORMANCE_USAGE, runConformance } from './commands/conformance.js';
 import { runDemo } from './commands/demo.js';
+import { RUN_USAGE, runRun } from './commands/run.js';
+import { UsageError } from './errors.js';
 
 interface Command {
   readonly summary: string;
@@ -16,6 +20,21 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'train a small built-in convnet with BatchNormalization on synthetic data and explain what happened',
     usage: 'kiln demo [--steps N] [--seed N]',
     run: runDemo,
+  },
+  check: {
+    summary: 'compare kiln with onnxruntime-node (or the float64 reference) on a model; --bisect finds the first diverging node',
+    usage: CHECK_USAGE,
+    run: (args) => runCheck(args),
+  },
+  run: {
+    summary: 'run a model on kiln and write its outputs as output_K.pb TensorProto files',
+    usage: RUN_USAGE,
+    run: (args) => runRun(args),
+  },
+  conformance: {
+    summary: 'run ONNX backend-test case folders (model.onnx + test_data_set_N) and report PASS/FAIL per case',
+    usage: CONFORMANCE_USAGE,
+    run: (args) => runConformance(args),
   },
 };
 
@@ -54,7 +73,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof KilnError) {
       console.error(`kiln ${name}: ${e.name}: ${e.message}`);
-      return 1;
+      // Usage mistakes exit 2 (as in most CLIs); everything else kiln reports on purpose exits 1.
+      return e instanceof UsageError ? 2 : 1;
     }
     throw e;
   }

@@ -72,6 +72,12 @@ export class UnsupportedOpError extends KilnError {
   }
 }
 
+/** An ONNX file or proto is malformed or uses something kiln cannot read. */
+export class OnnxImportError extends KilnError {}
+
+/** A graph cannot be written as ONNX at the requested opset. */
+export class OnnxExportError extends KilnError {}
+
 /** The graph is malformed: cycles, undefined values, wrong arity. */
 export class GraphError extends KilnError {}
 

@@ -46,6 +46,20 @@ export function toFloat64(t: HostTensor): F64Tensor {
   return { dims: t.dims, data: out };
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/**
+ * A number as int64, truncated toward zero and saturated: INT64_MAX read through a float64 is
+ * exactly 2^63, which would wrap to INT64_MIN (ONNX Slice uses it as 'to the end'). NaN gives 0.
+ */
+function toInt64(x: number): bigint {
+  if (Number.isNaN(x)) return 0n;
+  if (x >= 2 ** 63) return INT64_MAX;
+  if (x <= -(2 ** 63)) return INT64_MIN;
+  return BigInt(Math.trunc(x));
+}
+
 /** Narrow float64 values to a dtype, rounding to nearest (ints truncate toward zero like ONNX Cast). */
 export function fromFloat64<D extends DType>(dtype: D, dims: readonly number[], values: ArrayLike<number>): HostTensor<D> {
   const n = values.length;
@@ -53,7 +67,7 @@ export function fromFloat64<D extends DType>(dtype: D, dims: readonly number[], 
   switch (dtype) {
     case 'float16': for (let i = 0; i < n; i++) (data as Uint16Array)[i] = floatToHalf(values[i]); break;
     case 'bfloat16': for (let i = 0; i < n; i++) (data as Uint16Array)[i] = floatToBfloat16(values[i]); break;
-    case 'int64': for (let i = 0; i < n; i++) (data as BigInt64Array)[i] = BigInt(Math.trunc(values[i])); break;
+    case 'int64': for (let i = 0; i < n; i++) (data as BigInt64Array)[i] = toInt64(values[i]); break;
     case 'bool': for (let i = 0; i < n; i++) (data as Uint8Array)[i] = values[i] !== 0 ? 1 : 0; break;
     default: for (let i = 0; i < n; i++) (data as Float64Array)[i] = values[i];
   }

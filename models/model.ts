@@ -8,6 +8,7 @@ import type { Graph } from '../compiler/ir/types.js';
 import type { F64Tensor } from '../core/tensor.js';
 import { CallOptions, defaultName, KerasConfig, Layer } from './layer.js';
 import { LayerRunner } from './layer-runner.js';
+import type { LoweredLayerGraph } from './layer-graph.js';
 import { SymbolicTensor, UserShape } from './symbolic.js';
 
 export interface InputArgs {
@@ -97,7 +98,12 @@ export class Model {
 
   /** The IR graph of one mode (training graphs also output the moving-statistic updates). */
   graph(options: { training?: boolean } = {}): Graph {
-    return this.getRunner().lowered(options.training ?? false).graph;
+    return this.lowered(options).graph;
+  }
+
+  /** The graph of one mode with its weight inputs and state-update outputs. */
+  lowered(options: { training?: boolean } = {}): LoweredLayerGraph {
+    return this.getRunner().lowered(options.training ?? false);
   }
 
   /** All weights in layer order (Keras `model.get_weights()`). */

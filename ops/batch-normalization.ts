@@ -32,9 +32,11 @@ export const BatchNormalization: OpDef<'BatchNormalization'> = {
   version: 15,
   inputs: [{ name: 'X' }, { name: 'scale' }, { name: 'B' }, { name: 'input_mean' }, { name: 'input_var' }],
   outputs: [{ name: 'Y' }, { name: 'running_mean', optional: true }, { name: 'running_var', optional: true }],
+  // ONNX float attributes are float32: the schema defaults are 1e-5f and 0.9f, which is what
+  // onnxruntime computes with (visible in float64 running statistics).
   attrs: {
-    epsilon: { kind: 'float', default: 1e-5 },
-    momentum: { kind: 'float', default: 0.9 },
+    epsilon: { kind: 'float', default: Math.fround(1e-5) },
+    momentum: { kind: 'float', default: Math.fround(0.9) },
     training_mode: { kind: 'int', default: 0 },
   },
 

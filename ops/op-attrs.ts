@@ -15,6 +15,21 @@ import type { GemmAttrs } from './gemm.js';
 import type { ConvAttrs } from './conv.js';
 import type { MaxPoolAttrs } from './max-pool.js';
 import type { AveragePoolAttrs } from './average-pool.js';
+import type { ConvTransposeAttrs } from './conv-transpose.js';
+import type { LRNAttrs } from './lrn.js';
+import type { PadAttrs } from './pad.js';
+import type { ConcatAttrs } from './concat.js';
+import type { SliceAttrs } from './slice.js';
+import type { GatherAttrs } from './gather.js';
+import type { ClipAttrs } from './clip.js';
+import type { LeakyReluAttrs } from './leaky-relu.js';
+import type { HardSigmoidAttrs } from './hard-sigmoid.js';
+import type { SqueezeAttrs } from './squeeze.js';
+import type { UnsqueezeAttrs } from './unsqueeze.js';
+import type { ShapeAttrs } from './shape.js';
+import type { ConstantAttrs } from './constant.js';
+import type { ConstantOfShapeAttrs } from './constant-of-shape.js';
+import type { DropoutAttrs } from './dropout.js';
 
 /** Ops without attributes. */
 export type NoAttrs = Record<never, never>;
@@ -59,6 +74,25 @@ export interface OpAttrs {
   AveragePool: AveragePoolAttrs;
   GlobalAveragePool: NoAttrs;
   Softmax: SoftmaxAttrs;
+  ConvTranspose: ConvTransposeAttrs;
+  LRN: LRNAttrs;
+  // data movement (canonical attribute forms; see each file for the ONNX input forms)
+  Pad: PadAttrs;
+  Concat: ConcatAttrs;
+  Slice: SliceAttrs;
+  Gather: GatherAttrs;
+  Squeeze: SqueezeAttrs;
+  Unsqueeze: UnsqueezeAttrs;
+  Shape: ShapeAttrs;
+  Constant: ConstantAttrs;
+  ConstantOfShape: ConstantOfShapeAttrs;
+  // activations and friends
+  Clip: ClipAttrs;
+  LeakyRelu: LeakyReluAttrs;
+  HardSigmoid: HardSigmoidAttrs;
+  HardSwish: NoAttrs;
+  Sum: NoAttrs;
+  Dropout: DropoutAttrs;
 }
 
 export type OpName = keyof OpAttrs;

@@ -37,6 +37,23 @@ import { MaxPool } from './max-pool.js';
 import { AveragePool } from './average-pool.js';
 import { GlobalAveragePool } from './global-average-pool.js';
 import { Softmax } from './softmax.js';
+import { ConvTranspose } from './conv-transpose.js';
+import { LRN } from './lrn.js';
+import { Pad } from './pad.js';
+import { Concat } from './concat.js';
+import { Slice } from './slice.js';
+import { Gather } from './gather.js';
+import { Squeeze } from './squeeze.js';
+import { Unsqueeze } from './unsqueeze.js';
+import { Shape } from './shape.js';
+import { Constant } from './constant.js';
+import { ConstantOfShape } from './constant-of-shape.js';
+import { Clip } from './clip.js';
+import { LeakyRelu } from './leaky-relu.js';
+import { HardSigmoid } from './hard-sigmoid.js';
+import { HardSwish } from './hard-swish.js';
+import { Sum } from './sum.js';
+import { Dropout } from './dropout.js';
 
 export type OpTable = { readonly [K in OpName]: OpDef<K> };
 
@@ -75,6 +92,23 @@ export const OPS: OpTable = {
   AveragePool,
   GlobalAveragePool,
   Softmax,
+  ConvTranspose,
+  LRN,
+  Pad,
+  Concat,
+  Slice,
+  Gather,
+  Squeeze,
+  Unsqueeze,
+  Shape,
+  Constant,
+  ConstantOfShape,
+  Clip,
+  LeakyRelu,
+  HardSigmoid,
+  HardSwish,
+  Sum,
+  Dropout,
 };
 
 export function opDef<K extends OpName>(op: K): OpDef<K> {

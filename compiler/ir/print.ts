@@ -19,8 +19,11 @@ function printValue(v: Value): string {
 
 function printAttr(v: unknown): string {
   if (Array.isArray(v)) return `[${v.join(',')}]`;
-  // Small floats as ONNX tools print them (1e-05); everything else in JavaScript's shortest form.
-  if (typeof v === 'number') return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2') : String(v);
+  // Floats at float32 precision (ONNX float attributes are float32).
+  if (typeof v === 'number') {
+    const short = Number.isInteger(v) ? v : Number(v.toPrecision(7));
+    return short !== 0 && Math.abs(short) < 1e-3 ? short.toExponential().replace(/e([+-])(\d)$/, 'e$10$2') : String(short);
+  }
   if (typeof v === 'object' && v !== null && 'dims' in v) return `tensor${printType({ dtype: (v as HostTensor).dtype, shape: (v as HostTensor).dims })}`;
   return JSON.stringify(v);
 }

@@ -130,7 +130,13 @@ export function lowerGraph(g: Graph, inputDims: ReadonlyMap<string, readonly num
     }
     const lin = n.inputs.map((v) => (v === undefined ? undefined : valueOf(v.id)));
     const outs = def.lower(w.context(n, lin, outTypes, knownOf));
-    outs.forEach((o, i) => values.set(n.outputs[i].id, o));
+    outs.forEach((o, i) => {
+      values.set(n.outputs[i].id, o);
+      // A lowering may produce a literal (Shape of a runtime input, Constant): its value is known
+      // from here on, so later shape arithmetic (Reshape targets) can use it.
+      const lit = w.constants.get(o.ref);
+      if (lit !== undefined) known.set(n.outputs[i].id, { ...lit, dims: o.dims });
+    });
   }
 
   const outputs = g.outputs.map((v) => {

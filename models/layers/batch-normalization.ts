@@ -1,6 +1,7 @@
 // Keras 3 BatchNormalization (keras/src/layers/normalization/batch_normalization.py) lowered to IR.
-// Channel axis 1 without a mask uses ONNX BatchNormalization (inference, or training_mode=1 with its
-// running outputs); any other axis, or a mask, uses ai.kiln Moments plus elementwise ops.
+// Channel axis 1 (or the last axis, via Reshape to [M, C]) without a mask uses ONNX
+// BatchNormalization (inference, or training_mode=1 with its running outputs); any other axis, or a
+// mask, uses ai.kiln Moments plus elementwise ops.
 
 import { isFloatDType, isHalfDType } from '../../core/dtype.js';
 import { ArgumentError, describeShape, DTypeError, ShapeError } from '../../core/errors.js';
@@ -148,7 +149,11 @@ export class BatchNormalization extends Layer {
     }
     // Keras: batch statistics only when training and the layer is trainable.
     const useBatch = call.training && this.trainable;
-    const onnxPath = axis === 1 && rank >= 2 && mask === undefined;
+    // ONNX BatchNormalization normalizes axis 1. Channels-last inputs of rank > 2 get there without
+    // Transpose pairs: Reshape to [M, C], normalize, Reshape back (DESIGN.md §6). Masks need
+    // weighted moments, which ONNX BatchNormalization has no input for.
+    const channelsLast = axis === rank - 1 && rank > 2;
+    const onnxPath = mask === undefined && rank >= 2 && (axis === 1 || channelsLast);
     // Half inputs are upcast: statistics and normalization in float32 at least (Keras compute_dtype).
     // The decomposed training path keeps batch statistics in float64: a float32 mean of data offset
     // by 1e4 is off by ~5e-4, which would show in y (the ONNX-op path keeps them in float64 inside).
@@ -163,10 +168,11 @@ export class BatchNormalization extends Layer {
     const movingVar = param(this.movingVariance, 1, 'moving_variance');
     let y: Value;
     if (onnxPath) {
-      const outs = b.node('BatchNormalization', [xc, gamma, beta, movingMean, movingVar],
+      const flat = channelsLast ? b.op('Reshape', [xc, vectorConst(b, `${n}/flat_shape`, 'int64', [-1, c])], {}, `${n}/to_rows`) : xc;
+      const outs = b.node('BatchNormalization', [flat, gamma, beta, movingMean, movingVar],
         { epsilon: this.epsilon, momentum: this.momentum, training_mode: useBatch ? 1 : 0 },
         { name: n, outputs: useBatch ? 3 : 1 });
-      y = outs[0];
+      y = channelsLast ? b.op('Reshape', [outs[0], b.op('Shape', [xc], {}, `${n}/input_shape`)], {}, `${n}/from_rows`) : outs[0];
       if (useBatch) {
         this.recordUpdates(call, outs[1], outs[2]);
       }

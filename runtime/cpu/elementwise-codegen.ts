@@ -5,7 +5,7 @@
 import type { DType } from '../../core/dtype.js';
 import { stridesOf } from '../../core/shape.js';
 import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from '../../core/half.js';
-import type { BinaryFn, ElementwiseKernel, ScalarExpr, UnaryFn } from '../../ops/kernel-ir.js';
+import type { BinaryFn, ElementwiseKernel, KernelOperand, ScalarExpr, UnaryFn } from '../../ops/kernel-ir.js';
 import type { Storage } from '../../core/dtype.js';
 
 export type ElementwiseFn = (operands: readonly Storage[], out: Storage) => void;
@@ -25,6 +25,10 @@ const UNARY: { readonly [F in UnaryFn]: (a: string) => string } = {
   floor: (a) => `Math.floor(${a})`,
   ceil: (a) => `Math.ceil(${a})`,
   square: (a) => `square(${a})`,
+  // What storing into a float32 / float16 / bfloat16 buffer and loading it back would give.
+  roundF32: (a) => `Math.fround(${a})`,
+  roundF16: (a) => `h2f(f2h(${a}))`,
+  roundBF16: (a) => `bf2f(f2bf(${a}))`,
 };
 
 const BINARY: { readonly [F in BinaryFn]: (a: string, b: string) => string } = {
@@ -37,7 +41,7 @@ const BINARY: { readonly [F in BinaryFn]: (a: string, b: string) => string } = {
   min: (a, b) => `Math.min(${a}, ${b})`,
 };
 
-const PRELUDE = [
+export const PRELUDE = [
   'const relu = (x) => (x > 0 ? x : x === x ? 0 : x);',
   'const sigmoid = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));',
   'const square = (x) => x * x;',
@@ -64,7 +68,7 @@ function store(dtype: DType, v: string): string {
   }
 }
 
-function renderExpr(e: ScalarExpr): string {
+export function renderExpr(e: ScalarExpr): string {
   switch (e.kind) {
     case 'operand': return `x${e.index}`;
     case 'const': return Number.isNaN(e.value) ? 'NaN' : e.value === Infinity ? 'Infinity' : e.value === -Infinity ? '-Infinity' : `(${e.value})`;
@@ -73,8 +77,11 @@ function renderExpr(e: ScalarExpr): string {
   }
 }
 
-/** Per-operand strides over the output dims (0 where broadcast), then merge axes that stay linear. */
-function loopNest(k: ElementwiseKernel): { dims: number[]; strides: number[][] } {
+/**
+ * Per-operand strides over the output dims (0 where broadcast), then merge axes that stay linear.
+ * Operands are right-aligned against `outDims` (numpy rules).
+ */
+export function loopNest(k: { readonly operands: readonly KernelOperand[]; readonly outDims: readonly number[] }): { dims: number[]; strides: number[][] } {
   const outDims = [...k.outDims];
   const rank = outDims.length;
   let strides = k.operands.map((o) => {
