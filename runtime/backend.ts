@@ -1,5 +1,6 @@
-// The backend interface (DESIGN.md §5): allocate, write, read, compile an elementwise kernel, dispatch
-// it, and run a routine. Backends see kernels and routines only, never ONNX op names.
+// The backend interface (DESIGN.md §5): allocate (and view part of an allocation), write, read,
+// compile an elementwise kernel, dispatch it, and run a routine. Backends see kernels and routines
+// only, never ONNX op names.
 
 import type { DType, Storage } from '../core/dtype.js';
 import type { ElementwiseKernel, RoutineCall } from '../ops/kernel-ir.js';
@@ -7,6 +8,11 @@ import type { ElementwiseKernel, RoutineCall } from '../ops/kernel-ir.js';
 export interface Backend<Buf = unknown, Compiled = unknown> {
   readonly name: string;
   allocate(dtype: DType, size: number): Buf;
+  /**
+   * The first `size` elements of `buf`, sharing its storage: the memory plan backs several plan
+   * buffers (never live at once) with one allocation.
+   */
+  view(buf: Buf, size: number): Buf;
   write(buf: Buf, data: Storage): void;
   /** A copy of the buffer's contents. */
   read(buf: Buf): Storage;

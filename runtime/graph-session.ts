@@ -1,11 +1,12 @@
 // Runs an IR graph on a backend: binds the feeds, lowers once per distinct set of input dims (plans
-// are cached), keeps constant buffers resident, executes the kernel steps and reads the outputs.
+// are cached; kernels fused and memory planned unless disabled), allocates one backing buffer per
+// storage slot, keeps constant buffers resident, executes the kernel steps and reads the outputs.
 
 import { Tensor } from 'onnxruntime-common';
 import { BackendUnavailableError } from '../core/errors.js';
 import { fromOrtTensor, hostTensor, HostTensor, toOrtTensor } from '../core/tensor.js';
 import type { Graph } from '../compiler/ir/types.js';
-import { lowerGraph } from '../compiler/lowering/lower-graph.js';
+import { compilePlan } from '../compiler/lowering/compile-plan.js';
 import type { KernelPlan } from '../compiler/lowering/plan.js';
 import type { Backend } from './backend.js';
 import { bindInputs } from './bind-inputs.js';
@@ -15,6 +16,10 @@ export type BackendName = 'cpu';
 
 export interface GraphSessionOptions {
   readonly backend?: BackendName;
+  /** Fuse elementwise chains and routine epilogues (default true; false for debugging and comparisons). */
+  readonly fuse?: boolean;
+  /** Share storage between plan buffers whose lifetimes do not overlap (default true). */
+  readonly planMemory?: boolean;
 }
 
 interface Prepared<Buf, Compiled> {
@@ -33,9 +38,13 @@ function createBackend(name: BackendName): Backend<unknown, unknown> {
 export class GraphSession {
   private readonly backend: Backend<unknown, unknown>;
   private readonly plans = new Map<string, Prepared<unknown, unknown>>();
+  private readonly fuse: boolean;
+  private readonly planMemory: boolean;
 
   constructor(readonly graph: Graph, options: GraphSessionOptions = {}) {
     this.backend = createBackend(options.backend ?? 'cpu');
+    this.fuse = options.fuse ?? true;
+    this.planMemory = options.planMemory ?? true;
   }
 
   get inputNames(): string[] {
@@ -80,9 +89,11 @@ export class GraphSession {
     const key = this.graph.inputs.map((v) => `${v.name}:${(dims.get(v.name) ?? []).join('x')}`).join(';');
     let p = this.plans.get(key);
     if (p === undefined) {
-      const plan = lowerGraph(this.graph, dims);
-      const buffers = plan.buffers.map((b) => this.backend.allocate(b.dtype, b.size));
-      for (const [id, t] of plan.constants) this.backend.write(buffers[id], t.data);
+      const plan = compilePlan(this.graph, dims, { fuse: this.fuse, planMemory: this.planMemory });
+      const buffers = this.allocate(plan);
+      for (const [id, t] of plan.constants) {
+        if (plan.memory === undefined || plan.memory.slotOf[id] >= 0) this.backend.write(buffers[id], t.data);
+      }
       const kernels = new Map<number, unknown>();
       plan.steps.forEach((s, i) => {
         if (s.kind === 'elementwise') kernels.set(i, this.backend.compile(s.kernel));
@@ -91,5 +102,15 @@ export class GraphSession {
       this.plans.set(key, p);
     }
     return p;
+  }
+
+  /** One backend buffer per plan buffer: views of the memory plan's slots, or one allocation each. */
+  private allocate(plan: KernelPlan): unknown[] {
+    const be = this.backend;
+    const memory = plan.memory;
+    if (memory === undefined) return plan.buffers.map((b) => be.allocate(b.dtype, b.size));
+    const slots = memory.slots.map((s) => be.allocate(s.dtype, s.size));
+    // A buffer nothing uses any more (fused away) gets an empty allocation.
+    return plan.buffers.map((b) => (memory.slotOf[b.id] < 0 ? be.allocate(b.dtype, 0) : be.view(slots[memory.slotOf[b.id]], b.size)));
   }
 }

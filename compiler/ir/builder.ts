@@ -26,7 +26,14 @@ export class GraphBuilder {
   private readonly valueNames = new Set<string>();
   private readonly nodeNames = new Set<string>();
 
-  constructor(readonly graphName = 'main') {}
+  /**
+   * `known` optionally supplies values known while building that are not initializers (an ONNX
+   * importer's Constant outputs and propagated shape arithmetic), so shape inference can use them.
+   */
+  constructor(
+    readonly graphName = 'main',
+    private readonly known: ReadonlyMap<number, HostTensor> = new Map(),
+  ) {}
 
   input(name: string, dtype: DType, shape: Shape): Value {
     const v = this.value(name, { dtype, shape: [...shape] });
@@ -56,7 +63,7 @@ export class GraphBuilder {
       outputCount: outNames.length,
       constant: (i) => {
         const v = inputs[i];
-        return v === undefined ? undefined : this.initializers.get(v.id);
+        return v === undefined ? undefined : (this.initializers.get(v.id) ?? this.known.get(v.id));
       },
     });
     this.nodeNames.add(name);

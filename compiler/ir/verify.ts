@@ -7,6 +7,7 @@ import { opDef } from '../../ops/table.js';
 import type { AnyNode, Graph, TensorType } from './types.js';
 import { printType } from './print.js';
 import { inferNode } from './infer-node.js';
+import { propagateKnown } from './propagate-known.js';
 
 function sameType(a: TensorType, b: TensorType): boolean {
   return a.dtype === b.dtype && sameShape(a.shape, b.shape);
@@ -33,6 +34,7 @@ export function verifyGraph(g: Graph): void {
     if (prev !== undefined) throw new GraphError(`value %${id} is defined twice: by ${prev} and by ${by}`);
     defined.set(id, by);
   };
+  const known = new Map(g.initializers);
   for (const v of g.inputs) define(v.id, `graph input '${v.name}'`);
   for (const id of g.initializers.keys()) define(id, 'an initializer');
   for (const n of g.nodes) {
@@ -44,7 +46,7 @@ export function verifyGraph(g: Graph): void {
     }
     const types = inferNode(n, n.inputs.map((v) => v?.type), (i) => {
       const v = n.inputs[i];
-      return v === undefined ? undefined : g.initializers.get(v.id);
+      return v === undefined ? undefined : known.get(v.id);
     });
     n.outputs.forEach((v, i) => {
       if (!sameType(types[i], v.type)) {
@@ -52,6 +54,8 @@ export function verifyGraph(g: Graph): void {
       }
       define(v.id, `${n.op} '${n.name}'`);
     });
+    // Values computable from constants are known to later nodes, as they were when the graph was built.
+    propagateKnown(n.op, n.name, n.inputs, n.attrs, n.outputs, known);
   }
   for (const v of g.outputs) {
     if (!defined.has(v.id)) throw new GraphError(`graph output %${v.id} '${v.name}' is never defined`);

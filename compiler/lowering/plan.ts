@@ -22,6 +22,28 @@ export interface PlanBinding {
   readonly dims: readonly number[];
 }
 
+/** One allocation that backs plan buffers whose lifetimes never overlap (compiler/lowering/memory-plan.ts). */
+export interface StorageSlot {
+  readonly dtype: DType;
+  /** Elements: the largest buffer it backs. */
+  readonly size: number;
+}
+
+export interface MemoryPlan {
+  readonly slots: readonly StorageSlot[];
+  /**
+   * The slot backing each buffer (indexed by buffer id); each buffer is the first `size` elements of
+   * its slot. −1 for a buffer that no step, input, output or constant binding uses any more.
+   */
+  readonly slotOf: readonly number[];
+  /** Indices of the elementwise steps that write their output over an operand that dies there. */
+  readonly inPlaceSteps: readonly number[];
+  /** Bytes of all slots: what running the plan allocates. */
+  readonly peakBytes: number;
+  /** Bytes of the same buffers with one allocation each. */
+  readonly unsharedBytes: number;
+}
+
 export interface KernelPlan {
   readonly buffers: readonly BufferSpec[];
   /** Buffers whose contents are fixed before the first step (initializers, literals, folded values). */
@@ -29,4 +51,6 @@ export interface KernelPlan {
   readonly inputs: readonly PlanBinding[];
   readonly steps: readonly PlanStep[];
   readonly outputs: readonly PlanBinding[];
+  /** Storage sharing for these steps; absent means one allocation per buffer. */
+  readonly memory?: MemoryPlan | undefined;
 }

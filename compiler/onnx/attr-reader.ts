@@ -2,6 +2,7 @@
 // Whatever an adapter leaves unread is an unknown attribute (OnnxImportError naming op, node, attribute).
 
 import { OnnxImportError } from '../../core/errors.js';
+import type { HostTensor } from '../../core/tensor.js';
 import type { AttrKind } from '../../ops/op-def.js';
 import { attrType, AttrValue, readAttr } from './attributes.js';
 import type { OnnxTypes } from './proto.js';
@@ -38,7 +39,7 @@ export class NodeAttrReader implements AttrReader {
   take(name: string, kind: 'int' | 'float'): number | undefined;
   take(name: string, kind: 'ints' | 'floats'): readonly number[] | undefined;
   take(name: string, kind: 'string'): string | undefined;
-  take(name: string, kind: 'tensor'): import('../../core/tensor.js').HostTensor | undefined;
+  take(name: string, kind: 'tensor'): HostTensor | undefined;
   take(name: string, kind: AttrKind): AttrValue | undefined;
   take(name: string, kind: AttrKind): AttrValue | undefined {
     const a = this.byName.get(name);

@@ -5,11 +5,13 @@
 import { ErrorSite, OnnxImportError, UnsupportedOpError } from '../../core/errors.js';
 import type { HostTensor } from '../../core/tensor.js';
 import type { OpAttrs, OpName } from '../../ops/op-attrs.js';
+import type { AttrKind } from '../../ops/op-def.js';
 import { opDef } from '../../ops/table.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Value } from '../ir/types.js';
 import type { ImportContext } from './adapters/types.js';
 import { NodeAttrReader } from './attr-reader.js';
+import { propagateKnown } from '../ir/propagate-known.js';
 
 /** Attributes that carry no meaning for kiln in any op (ONNX's "legacy optimization attribute"). */
 const IGNORED_ATTRS = new Set(['consumed_inputs']);
@@ -31,7 +33,7 @@ export class ImportState {
     /** Every node name the ONNX graph uses. */
     private readonly reservedNodes: ReadonlySet<string>,
   ) {
-    this.builder = new GraphBuilder(graphName);
+    this.builder = new GraphBuilder(graphName, this.known);
   }
 
   claimValueName(name: string): string {
@@ -135,13 +137,16 @@ export class NodeImportContext implements ImportContext {
     // The first node emitted under the ONNX node's name keeps it; further ones get derived names.
     const nodeName = this.state.isNodeNameFree(this.name) ? this.state.claimNodeName(this.name) : this.state.freshNodeName(`${this.name}/${op}`);
     const outs = this.state.builder.node(op, inputs, attrs, { name: nodeName, outputs: resolved });
+    propagateKnown(op, nodeName, inputs, attrs, outs, this.state.known);
     return outputNames.map((_, i) => (i < outs.length ? outs[i] : undefined));
   }
 
   helper<K extends OpName>(op: K, inputs: readonly (Value | undefined)[], attrs: Partial<OpAttrs[K]> = {}, count = 1): Value[] {
     const names = Array.from({ length: count }, (_, i) => this.state.freshValueName(`${this.name}_${op.toLowerCase()}${count > 1 ? i : ''}`));
     const nodeName = this.state.freshNodeName(`${this.name}/${op}`);
-    return this.state.builder.node(op, inputs, attrs, { name: nodeName, outputs: names });
+    const outs = this.state.builder.node(op, inputs, attrs, { name: nodeName, outputs: names });
+    propagateKnown(op, nodeName, inputs, attrs, outs, this.state.known);
+    return outs;
   }
 
   namedConstant(name: string, t: HostTensor): Value {
@@ -161,7 +166,7 @@ export class NodeImportContext implements ImportContext {
   }
 
   mapAttrs<K extends OpName>(op: K): Partial<OpAttrs[K]> {
-    const specs = opDef(op).attrs as Readonly<Record<string, { readonly kind: import('../../ops/op-def.js').AttrKind }>>;
+    const specs = opDef(op).attrs as Readonly<Record<string, { readonly kind: AttrKind }>>;
     const out: Record<string, unknown> = {};
     for (const name of this.attrs.remaining()) {
       const spec = specs[name];

@@ -46,8 +46,17 @@ function tensorLabel(t: OnnxTypes.ITensorProto, what: string): string {
   return t.name ? `${what} '${t.name}'` : what;
 }
 
+/** Whether typed arrays on this host are little-endian (then raw bytes can be copied as they are). */
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Exact little-endian decoding of `bytes` into the storage of `dtype` (independent of host byte order). */
 function fromLittleEndian(dtype: DType, bytes: Uint8Array, n: number): Storage {
+  if (HOST_IS_LITTLE_ENDIAN && dtype !== 'bool') {
+    // Copy into a fresh, aligned buffer and view it (raw_data often sits at an odd offset in the file).
+    const out = allocateStorage(dtype, n);
+    new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes.subarray(0, out.byteLength));
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = allocateStorage(dtype, n);
   switch (dtype) {
@@ -67,6 +76,10 @@ function fromLittleEndian(dtype: DType, bytes: Uint8Array, n: number): Storage {
 /** Little-endian bytes of a tensor's storage (raw_data). */
 export function toLittleEndian(t: HostTensor): Uint8Array {
   const n = t.data.length;
+  if (HOST_IS_LITTLE_ENDIAN && t.dtype !== 'bool') {
+    const d = t.data;
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
+  }
   const bytes = new Uint8Array(n * ELEMENT_BYTES[t.dtype]);
   const view = new DataView(bytes.buffer);
   const d = t.data;

@@ -29,7 +29,7 @@ export function batchNormToScaleShift(g: Graph, options: PassOptions = {}): Grap
 function rewriteNode(n: AnyNode, ctx: RewriteContext): Value[] | string {
   const m = readBatchNorm(n, ctx.constant);
   if (!m.ok) return m.reason;
-  const x = ctx.value(n.inputs[0]!);
+  const x = ctx.input(n, 0);
   const dtype = x.type.dtype;
   if (dtype !== 'float32' && dtype !== 'float64') return `X is ${dtype}: three separately rounded half-precision ops lose accuracy before fusion`;
   const p = m.params;

@@ -44,7 +44,7 @@ export function foldBatchNormIntoConsumer(g: Graph, options: PassOptions = {}): 
     }
     pending.set(decided.consumer, decided.fold);
     // The consumer now reads the BN's input directly.
-    return [ctx.value(n.inputs[0]!)];
+    return [ctx.input(n, 0)];
   });
 }
 
@@ -61,7 +61,7 @@ function planFold(bn: Node<'BatchNormalization'>, ctx: RewriteContext): { consum
   if (!m.ok) return m.reason;
   const p = m.params;
   const a = batchNormFactor(p);
-  const x = ctx.value(bn.inputs[0]!);
+  const x = ctx.input(bn, 0);
   const dtype = x.type.dtype;
   const ratio = offsetRatio(p, a);
   if (ratio * unitRoundoff(dtype) > FOLD_ERROR_BUDGET) {
@@ -108,7 +108,7 @@ function convPadding(conv: Node<'Conv'>, spatial: readonly (number | string)[]):
 }
 
 function emit(n: AnyNode, p: Pending, ctx: RewriteContext): Value[] {
-  const [x] = ctx.inputs(n);
+  const x = ctx.input(n, 0);
   const dtype = n.outputs[0].type.dtype;
   const constant = (suffix: string, t: F64Tensor): Value => ctx.initializer(ctx.freshName(`${n.name}_${suffix}_folded`), fromFloat64(dtype, t.dims, t.data));
   const names = { name: n.name, outputs: n.outputs.map((v) => v.name) };

@@ -19,7 +19,7 @@ export function foldBatchNormIntoProducer(g: Graph, options: PassOptions = {}): 
   // BatchNormalization nodes whose producer took them over: they become the folded producer's output.
   const absorbed = new Set<AnyNode>();
   return rewriteGraph(g, (n, ctx) => {
-    if (absorbed.has(n)) return [ctx.value(n.inputs[0]!)];
+    if (absorbed.has(n)) return [ctx.input(n, 0)];
     if (!PRODUCERS.has(n.op)) return undefined;
     const out = n.outputs[0];
     const bns = ctx.users(out).filter((u) => u.node.op === 'BatchNormalization' && u.index === 0);

@@ -75,6 +75,8 @@ export interface RewriteContext {
   value(v: Value): Value;
   /** `value` over a node's inputs, keeping omitted optional inputs undefined. */
   inputs(n: AnyNode): (Value | undefined)[];
+  /** The new value of a node's input i, which must be present (a required input). */
+  input(n: AnyNode, i: number): Value;
   /** The data of an original value when its new value is an initializer, else undefined. */
   constant(v: Value | undefined): HostTensor | undefined;
   /** Uses of an original value by nodes and graph outputs in the source graph. */
@@ -155,6 +157,11 @@ export function rewriteGraph(g: Graph, rewrite?: NodeRewrite, options: RewriteOp
     source: g,
     value,
     inputs: (n) => n.inputs.map((v) => (v === undefined ? undefined : value(v))),
+    input: (n, i) => {
+      const v = n.inputs[i];
+      if (v === undefined) throw new GraphError(`${n.op} '${n.name}': input ${i} is missing`);
+      return value(v);
+    },
     constant: (v) => {
       if (v === undefined) return undefined;
       const nv = map.get(v.id);
@@ -183,11 +190,15 @@ export function rewriteGraph(g: Graph, rewrite?: NodeRewrite, options: RewriteOp
     n.outputs.forEach((v, i) => map.set(v.id, outs[i]));
   }
 
+  const renamed = new Map<number, Value>();
   const outputs = g.outputs.map((v) => {
     const nv = value(v);
     if (nv.name === v.name) return nv;
+    const done = renamed.get(v.id);
+    if (done !== undefined) return done;
     const [named] = b.node('Identity', [nv], {}, { name: freshName(`${v.name}_identity`), outputs: [v.name] });
     if (named.name !== v.name) throw new GraphError(`rewrite of graph '${g.name}': output name '${v.name}' is taken by another value`);
+    renamed.set(v.id, named);
     return named;
   });
   return b.build(outputs, g.metadata);

@@ -33,6 +33,10 @@ export class CpuBackend implements Backend<CpuBuffer, ElementwiseFn> {
     return { dtype, data: allocateStorage(dtype, size) };
   }
 
+  view(buf: CpuBuffer, size: number): CpuBuffer {
+    return size === buf.data.length ? buf : { dtype: buf.dtype, data: buf.data.subarray(0, size) };
+  }
+
   write(buf: CpuBuffer, data: Storage): void {
     (buf.data as Float64Array).set(data as Float64Array);
   }

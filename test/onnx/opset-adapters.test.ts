@@ -233,3 +233,35 @@ describe('Cast, Constant, legacy attributes', () => {
     expect(y.dims).toEqual([2, 2]);
   });
 });
+
+describe('graph inputs and outputs', () => {
+  it('IR 3 lists initializers as inputs too; they stay initializers', () => {
+    const s = spec({ opset: 7, x: X_DIMS, y: X_DIMS, nodes: [node('Add', ['x', 'b'], ['y'])], initializers: [floatTensor('b', [4], [1, 2, 3, 4])] });
+    expect(s.inputs.length).toBe(1);
+    const { graph, irVersion } = importModel(modelBytes({ ...s, irVersion: 3 }));
+    expect(irVersion).toBe(3);
+    expect(graph.inputs.map((v) => v.name)).toEqual(['x']);
+    expect(graph.initializers.size).toBe(1);
+  });
+
+  it('dim_param stays symbolic; a dim with neither value nor param gets a fresh symbol', () => {
+    const x = { name: 'x', type: { tensorType: { elemType: TYPE.float, shape: { dim: [{ dimParam: 'batch' }, {}, { dimValue: 4 }] } } } };
+    const bytes = modelBytes({ opset: 15, inputs: [x], outputs: [valueInfo('y', TYPE.float, ['batch', 'x_dim1', 4])], nodes: [node('Relu', ['x'], ['y'])] });
+    const { graph } = importModel(bytes);
+    expect(graph.inputs[0].type.shape).toEqual(['batch', 'x_dim1', 4]);
+    const y = new GraphSession(graph).runHost({ x: randomTensor('float32', [2, 5, 4], { seed: 1 }) }).y;
+    expect(y.dims).toEqual([2, 5, 4]);
+  });
+
+  it('Dropout-7 mask has the data type (kiln: all ones in inference; onnxruntime leaves it zero)', () => {
+    const bytes = modelBytes({ ...spec({ opset: 7, x: X_DIMS, y: X_DIMS, nodes: [node('Dropout', ['x'], ['y', 'mask'])] }), outputs: [valueInfo('y', TYPE.float, X_DIMS), valueInfo('mask', TYPE.float, X_DIMS)] });
+    const out = new GraphSession(importModel(bytes).graph).runHost({ x: feed });
+    expect(out.mask.dtype).toBe('float32');
+    expect(Array.from(out.mask.data as Float32Array).every((v) => v === 1)).toBe(true);
+  });
+
+  it('graph outputs keep their ONNX names', () => {
+    const bytes = modelBytes(spec({ opset: 13, x: X_DIMS, y: X_DIMS, nodes: [node('Identity', ['x'], ['y'])] }));
+    expect(importModel(bytes).graph.outputs.map((v) => v.name)).toEqual(['y']);
+  });
+});

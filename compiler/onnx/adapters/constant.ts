@@ -7,7 +7,7 @@ import { sizeOf } from '../../../core/shape.js';
 import { allocateStorage } from '../../../core/dtype.js';
 import { fromFloat64, HostTensor, hostTensor } from '../../../core/tensor.js';
 import { attr, intsOf } from './helpers.js';
-import { checkImportSince, defaultAdapter } from './default.js';
+import { defaultAdapter } from './default.js';
 import type { ImportContext, OpAdapter } from './types.js';
 
 /** Largest ConstantOfShape output (elements) folded at import time. */
@@ -57,7 +57,6 @@ const constantOfShapeDefault = defaultAdapter('ConstantOfShape', { since: 9 });
 export const constantOfShapeAdapter: OpAdapter<'ConstantOfShape'> = {
   since: 9,
   importNode(ctx) {
-    checkImportSince(ctx, 9);
     const attrs = ctx.mapAttrs('ConstantOfShape');
     const outs = ctx.emit('ConstantOfShape', ctx.inputs, attrs, ctx.outputNames);
     const shape = ctx.constant(0);

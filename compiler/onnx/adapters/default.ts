@@ -2,10 +2,10 @@
 // on import), inputs and outputs map positionally. Attributes a later opset introduced are left out
 // of older targets when they hold their default, and refused (OnnxExportError) otherwise.
 
-import { OnnxExportError, UnsupportedOpError } from '../../../core/errors.js';
+import { OnnxExportError } from '../../../core/errors.js';
 import type { OpName } from '../../../ops/op-attrs.js';
 import { opDef } from '../../../ops/table.js';
-import type { ExportContext, ImportContext, OpAdapter } from './types.js';
+import type { ExportContext, OpAdapter } from './types.js';
 
 export interface DefaultAdapterOptions {
   /** First opset in which the op exists (default 1). */
@@ -65,19 +65,12 @@ export function writeDefault<K extends OpName>(ctx: ExportContext<K>, omit: read
   ctx.addNode(ctx.node.op, inputNames(ctx), outputNames(ctx), ctx.attributes(omit), { name: ctx.node.name });
 }
 
-/** Import: refuse a node from an opset that predates the op. */
-export function checkImportSince(ctx: ImportContext, since: number): void {
-  if (ctx.opset < since) {
-    throw new UnsupportedOpError(ctx.opType, ctx.domain, ctx.opset, ctx.name, `${ctx.opType} does not exist before opset ${since}`);
-  }
-}
-
 export function defaultAdapter<K extends OpName>(op: K, options: DefaultAdapterOptions = {}): OpAdapter<K> {
   const since = options.since ?? 1;
   return {
     since,
+    // import-model.ts refuses nodes from opsets before `since`.
     importNode(ctx) {
-      checkImportSince(ctx, since);
       return ctx.emit(op, ctx.inputs, ctx.mapAttrs(op), ctx.outputNames);
     },
     exportNode(ctx) {

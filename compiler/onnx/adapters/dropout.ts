@@ -6,6 +6,7 @@ import { ONNX_DTYPE_CODE } from '../../../core/dtype.js';
 import { OnnxExportError, OnnxImportError } from '../../../core/errors.js';
 import { fromFloat64 } from '../../../core/tensor.js';
 import { attr, constantScalar, writeCast } from './helpers.js';
+import type { DropoutAttrs } from '../../../ops/dropout.js';
 import type { OpAdapter } from './types.js';
 
 const INPUTS_SINCE = 12;
@@ -14,7 +15,7 @@ const BOOL_MASK_SINCE = 10;
 export const dropoutAdapter: OpAdapter<'Dropout'> = {
   since: 1,
   importNode(ctx) {
-    let attrs;
+    let attrs: Partial<DropoutAttrs>;
     if (ctx.opset < INPUTS_SINCE) {
       if (ctx.inputs.length > 1) throw new OnnxImportError(`Dropout node '${ctx.name}': takes 1 input at opset ${ctx.opset}, got ${ctx.inputs.length}`);
       // Dropout-1/6: is_test=0 (the default) is training mode (random dropout).

@@ -84,5 +84,5 @@ export function roundTo(dtype: DType, values: Float64Array): Float64Array {
 /** True when every value survives rounding to `dtype` unchanged. */
 export function representable(dtype: DType, values: Float64Array): boolean {
   const r = roundTo(dtype, values);
-  return values.every((v, i) => Object.is(v, r[i]) || v === r[i]);
+  return values.every((v, i) => v === r[i]);
 }

@@ -2,6 +2,7 @@
 // Each output plane is accumulated in float64 by scattering every input row through every weight tap;
 // the input rows and columns that land inside the output are precomputed per tap (no tests inside).
 
+import { outputStore } from './epilogue.js';
 import type { RoutineImpl } from './types.js';
 
 /** For each tap k: the input positions i in [lo[k], hi[k]) with 0 <= i·stride − pad + k·dilation < outSize. */
@@ -21,7 +22,7 @@ function landingRanges(inSize: number, outSize: number, taps: number, stride: nu
 export const convTranspose2d: RoutineImpl<'convTranspose2d'> = (call, inputs, outputs) => {
   const [x, w] = inputs;
   const bias = call.hasBias ? inputs[2] : undefined;
-  const out = outputs[0];
+  const store = outputStore(call, inputs, outputs[0]);
   const [nb, c, h, wd] = call.xDims;
   const [, mg, kh, kw] = call.wDims;
   const [, m, oh, ow] = call.outDims;
@@ -57,7 +58,7 @@ export const convTranspose2d: RoutineImpl<'convTranspose2d'> = (call, inputs, ou
           }
         }
       }
-      out.set(acc, (n * m + oc) * outPlane);
+      store(acc, 0, (n * m + oc) * outPlane, outPlane);
     }
   }
 };

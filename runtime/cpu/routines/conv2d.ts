@@ -2,6 +2,7 @@
 // Each output plane is accumulated in float64, one weight tap at a time over the output rows and
 // columns whose input position is inside X (the ranges are precomputed, so the inner loop has no tests).
 
+import { outputStore } from './epilogue.js';
 import type { RoutineImpl } from './types.js';
 
 /** For each tap k: the output positions o in [lo[k], hi[k]) with 0 <= o·stride − pad + k·dilation < size. */
@@ -22,7 +23,7 @@ function validRanges(outSize: number, size: number, taps: number, stride: number
 export const conv2d: RoutineImpl<'conv2d'> = (call, inputs, outputs) => {
   const [x, w] = inputs;
   const bias = call.hasBias ? inputs[2] : undefined;
-  const out = outputs[0];
+  const store = outputStore(call, inputs, outputs[0]);
   const [nb, c, h, wd] = call.xDims;
   const [m, cg, kh, kw] = call.wDims;
   const [, , oh, ow] = call.outDims;
@@ -57,7 +58,7 @@ export const conv2d: RoutineImpl<'conv2d'> = (call, inputs, outputs) => {
           }
         }
       }
-      out.set(acc, (n * m + oc) * outPlane);
+      store(acc, 0, (n * m + oc) * outPlane, outPlane);
     }
   }
 };

@@ -1,8 +1,10 @@
 // Batched matrix product out[...b, M, N] = op(A)[...b, M, K] · op(B)[...b, K, N] with numpy batch
 // broadcasting. Loop order i-k-j over contiguous rows of B (four at a time), accumulated in a float64
 // row so float32 inputs lose nothing to partial sums; transB uses contiguous dot products instead.
+// Each finished row is stored through the call's fused epilogue when it has one.
 
 import { sizeOf } from '../../../core/shape.js';
+import { outputStore } from './epilogue.js';
 import type { RoutineImpl } from './types.js';
 
 /** For each batch position of `outBatch`, the matrix index into an operand with batch dims `dims`. */
@@ -34,7 +36,7 @@ function batchMatrixIndex(outBatch: readonly number[], dims: readonly number[]):
 
 export const matmul: RoutineImpl<'matmul'> = (call, inputs, outputs) => {
   const [a, b] = inputs;
-  const out = outputs[0];
+  const store = outputStore(call, inputs, outputs[0]);
   const { aDims, bDims, transA, transB, outDims } = call;
   const r = outDims.length;
   const m = outDims[r - 2];
@@ -44,12 +46,15 @@ export const matmul: RoutineImpl<'matmul'> = (call, inputs, outputs) => {
   const aIdx = batchMatrixIndex(outBatch, aDims.slice(0, -2));
   const bIdx = batchMatrixIndex(outBatch, bDims.slice(0, -2));
   const row = new Float64Array(transB ? k : n);
+  // The finished output row, stored (through the epilogue, if any) once complete.
+  const yRowAcc = transB ? new Float64Array(n) : row;
   for (let p = 0; p < aIdx.length; p++) {
     const aOff = aIdx[p] * m * k;
     const bOff = bIdx[p] * k * n;
     const oOff = p * m * n;
     for (let i = 0; i < m; i++) {
       const yRow = oOff + i * n;
+      const y = yRowAcc;
       if (transB) {
         // B is [N, K]: Y[i, j] = A[i, :] · B[j, :], both contiguous once A's row is gathered.
         for (let q = 0; q < k; q++) row[q] = transA ? a[aOff + q * m + i] : a[aOff + i * k + q];
@@ -71,16 +76,16 @@ export const matmul: RoutineImpl<'matmul'> = (call, inputs, outputs) => {
             s2 += av * b[b2 + q];
             s3 += av * b[b3 + q];
           }
-          out[yRow + j] = s0;
-          out[yRow + j + 1] = s1;
-          out[yRow + j + 2] = s2;
-          out[yRow + j + 3] = s3;
+          y[j] = s0;
+          y[j + 1] = s1;
+          y[j + 2] = s2;
+          y[j + 3] = s3;
         }
         for (; j < n; j++) {
           const bRow = bOff + j * k;
           let s = 0;
           for (let q = 0; q < k; q++) s += row[q] * b[bRow + q];
-          out[yRow + j] = s;
+          y[j] = s;
         }
       } else {
         row.fill(0);
@@ -103,8 +108,8 @@ export const matmul: RoutineImpl<'matmul'> = (call, inputs, outputs) => {
           const bRow = bOff + q * n;
           for (let j = 0; j < n; j++) row[j] += av * b[bRow + j];
         }
-        for (let j = 0; j < n; j++) out[yRow + j] = row[j];
       }
+      store(y, 0, yRow, n);
     }
   }
 };
