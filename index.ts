@@ -1,5 +1,6 @@
-// kiln's public API: Keras-style layers and models, the IR builder, sessions on the CPU backend, the
+// kiln's public API: Keras-style layers and models, the IR builder, ONNX import/export, sessions, the
 // float64 reference interpreter, and the typed errors. Tensors are onnxruntime-common Tensors.
+// Importing kiln registers it as the onnxruntime-common backend 'kiln' (executionProviders: ['kiln']).
 
 export { Tensor } from 'onnxruntime-common';
 
@@ -31,7 +32,17 @@ export type { KernelPlan } from './compiler/lowering/plan.js';
 export { OPS, opDef } from './ops/table.js';
 export type { OpAttrs, OpName } from './ops/op-attrs.js';
 
+// ONNX
+export { importModel, exportModel, tensorFromProto, tensorToProto } from './compiler/onnx/index.js';
+export type { ImportOptions, ExportOptions, ImportedGraph, BatchNormConvention } from './compiler/onnx/index.js';
+export { exportOnnx, importOnnx, KERAS_METADATA_KEY } from './models/onnx-io.js';
+export type { ExportOnnxOptions, ImportedModel } from './models/onnx-io.js';
+export { optimizeGraph } from './compiler/pipeline.js';
+
 // runtime
+export { InferenceSession } from './runtime/onnx-session.js';
+export type { KilnSessionOptions } from './runtime/onnx-session.js';
+export { registerKilnBackend, kilnOrtBackend, KILN_BACKEND_NAME } from './runtime/ort-backend.js';
 export { GraphSession } from './runtime/graph-session.js';
 export type { GraphSessionOptions, BackendName } from './runtime/graph-session.js';
 export { runReference } from './runtime/reference.js';
@@ -41,3 +52,6 @@ export * from './core/errors.js';
 export type { DType } from './core/dtype.js';
 export { fromOrtTensor, toOrtTensor, toFloat64, fromFloat64, hostTensor } from './core/tensor.js';
 export type { HostTensor, F64Tensor } from './core/tensor.js';
+
+import { registerKilnBackend as register } from './runtime/ort-backend.js';
+register();

@@ -2,6 +2,8 @@
 // BatchNormalization's masked moments, keras/src/layers/normalization/batch_normalization.py).
 // Weighted: mean = Σw·x/(Σw+ε), var = Σw·(x−mean)²/(Σw+ε), ε = weight_epsilon (Keras uses 1e-7).
 // Half inputs give float32 statistics (DESIGN.md §6). Computed two-pass, never E[x²]−E[x]².
+// `correction` c divides the unweighted variance by N − c instead of N (c = 1: PyTorch's unbiased
+// running variance, used by the ONNX importer's PyTorch convention).
 
 import { isHalfDType } from '../core/dtype.js';
 import { broadcastShapes } from '../core/shape.js';
@@ -9,13 +11,15 @@ import { checkAxes, checkFinite, expectDType, expectFloat, FLOAT_TYPES, requireI
 import { broadcastIndex, f64, forEachReduced } from './f64.js';
 import { E } from './kernel-ir.js';
 import type { LValue, OpDef } from './op-def.js';
-import { ShapeError, describeShape } from '../core/errors.js';
+import { ArgumentError, ShapeError, describeShape } from '../core/errors.js';
 
 export interface MomentsAttrs {
   readonly axes: readonly number[];
   /** 1 keeps reduced axes as size 1. */
   readonly keepdims: number;
   readonly weight_epsilon: number;
+  /** Bessel-style correction: variance = Σ(x−mean)² / (N − correction); unweighted only. */
+  readonly correction: number;
 }
 
 export const Moments: OpDef<'Moments'> = {
@@ -28,6 +32,7 @@ export const Moments: OpDef<'Moments'> = {
     axes: { kind: 'ints', required: true },
     keepdims: { kind: 'int', default: 1 },
     weight_epsilon: { kind: 'float', default: 0 },
+    correction: { kind: 'float', default: 0 },
   },
 
   inferShape(ctx) {
@@ -36,7 +41,11 @@ export const Moments: OpDef<'Moments'> = {
     expectDType(site, 'X', x, FLOAT_TYPES);
     const axes = checkAxes(site, 'axes', attrs.axes, x.shape.length);
     checkFinite(site, 'weight_epsilon', attrs.weight_epsilon, 0);
+    checkFinite(site, 'correction', attrs.correction, 0);
     const w = ctx.inputs[1];
+    if (w !== undefined && attrs.correction !== 0) {
+      throw new ArgumentError(site, 'correction', '0 when weights W are given', String(attrs.correction));
+    }
     if (w !== undefined) {
       expectFloat(site, 'W', w);
       const b = broadcastShapes(site, ['X', 'W'], [x.shape, w.shape]);
@@ -66,7 +75,7 @@ export const Moments: OpDef<'Moments'> = {
     const mean = swx.map((s, o) => s / (sw[o] + eps));
     const sq = new Float64Array(keptSize);
     forEachReduced(x.dims, axes, (o, i) => (sq[o] += weight(i) * (x.data[i] - mean[o]) ** 2));
-    const variance = sq.map((s, o) => s / (sw[o] + eps));
+    const variance = sq.map((s, o) => s / (sw[o] + eps - attrs.correction));
     return [f64(outputTypes[0].dims, mean), f64(outputTypes[1].dims, variance)];
   },
 
@@ -87,6 +96,12 @@ export const Moments: OpDef<'Moments'> = {
       operands,
       [{ dtype: outputTypes[0].dtype, dims: keptDims }, { dtype: outputTypes[1].dtype, dims: keptDims }],
     );
-    return [ctx.view(mean, outputTypes[0].dims), ctx.view(variance, outputTypes[1].dims)];
+    let v = variance;
+    if (attrs.correction !== 0) {
+      // N/(N − c) rescales the population variance; N is known once dims are bound.
+      const n = axes.reduce((p, a) => p * x.dims[a], 1);
+      v = ctx.elementwise([variance], E.mul(E.operand(0), E.const(n / (n - attrs.correction))), keptDims, outputTypes[1].dtype);
+    }
+    return [ctx.view(mean, outputTypes[0].dims), ctx.view(v, outputTypes[1].dims)];
   },
 };

@@ -2,6 +2,7 @@
 // op's adapter in the target's form; inputs and outputs get value_info with symbolic dims as dim_param;
 // initializers are written as raw_data TensorProtos; graph metadata becomes metadata_props.
 
+import type { BatchNormConvention } from './adapters/types.js';
 import { OnnxExportError } from '../../core/errors.js';
 import type { HostTensor } from '../../core/tensor.js';
 import type { OpName } from '../../ops/op-attrs.js';
@@ -28,6 +29,8 @@ export interface ExportOptions {
   readonly metadata?: ReadonlyMap<string, string>;
   /** Keep kiln's own ops (ai.kiln::Moments) as such instead of their standard-op definitions (only kiln reads those back). */
   readonly kilnOps?: boolean;
+  /** Write BatchNormalization with PyTorch's statistic conventions (see BatchNormConvention). */
+  readonly batchNormConvention?: BatchNormConvention;
 }
 
 /** The ONNX IR version that goes with each opset (onnx/helper.py VERSION_TABLE). */
@@ -85,6 +88,7 @@ export function exportModelProto(graph: Graph, options: ExportOptions = {}): Onn
       node,
       opset,
       kilnOps,
+      batchNormConvention: options.batchNormConvention ?? 'onnx',
       site,
       input: (i) => node.inputs[i]?.name ?? '',
       output: (i) => node.outputs[i].name,

@@ -9,7 +9,7 @@ import type { AttrKind } from '../../ops/op-def.js';
 import { opDef } from '../../ops/table.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Value } from '../ir/types.js';
-import type { ImportContext } from './adapters/types.js';
+import type { BatchNormConvention, ImportContext } from './adapters/types.js';
 import { NodeAttrReader } from './attr-reader.js';
 import { propagateKnown } from '../ir/propagate-known.js';
 
@@ -32,6 +32,7 @@ export class ImportState {
     private readonly reservedValues: ReadonlySet<string>,
     /** Every node name the ONNX graph uses. */
     private readonly reservedNodes: ReadonlySet<string>,
+    readonly batchNormConvention: BatchNormConvention = 'onnx',
   ) {
     this.builder = new GraphBuilder(graphName, this.known);
   }
@@ -82,6 +83,7 @@ export interface NodeSpec {
 }
 
 export class NodeImportContext implements ImportContext {
+  readonly batchNormConvention: BatchNormConvention;
   readonly opType: string;
   readonly domain: string;
   readonly name: string;
@@ -96,6 +98,7 @@ export class NodeImportContext implements ImportContext {
     private readonly state: ImportState,
     spec: NodeSpec,
   ) {
+    this.batchNormConvention = state.batchNormConvention;
     this.opType = spec.opType;
     this.domain = spec.domain;
     this.name = spec.name;

@@ -3,6 +3,7 @@
 // data relative to `baseDir`), and nodes — sorted topologically, checked for undefined inputs and cycles,
 // and built one by one through their opset adapters and the GraphBuilder (which runs shape inference).
 
+import type { BatchNormConvention } from './adapters/types.js';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KilnError, OnnxImportError, UnsupportedOpError } from '../../core/errors.js';
@@ -26,6 +27,8 @@ export interface ImportOptions {
   readonly baseDir?: string;
   /** Graph name; defaults to the ONNX graph's name. */
   readonly name?: string;
+  /** Read BatchNormalization with PyTorch's statistic conventions (see BatchNormConvention). */
+  readonly batchNormConvention?: BatchNormConvention;
 }
 
 export interface ImportedGraph {
@@ -110,7 +113,7 @@ export function importModel(bytesOrProto: Uint8Array | OnnxTypes.IModelProto, op
   for (const vi of g.input ?? []) reservedValues.add(vi.name ?? '');
   for (const n of nodes) for (const o of n.outputs) if (o !== '') reservedValues.add(o);
   const reservedNodes = new Set(nodes.map((n) => n.name).filter((n) => n !== ''));
-  const state = new ImportState(options.name ?? (g.name || 'main'), reservedValues, reservedNodes);
+  const state = new ImportState(options.name ?? (g.name || 'main'), reservedValues, reservedNodes, options.batchNormConvention ?? 'onnx');
   const b = state.builder;
 
   // Graph inputs.

@@ -8,3 +8,4 @@ export type { ExportOptions } from './export-model.js';
 export { tensorFromProto, tensorToProto, dtypeFromOnnx } from './tensor-proto.js';
 export { decodeModel, encodeModel } from './proto.js';
 export { KILN_DOMAIN } from './domains.js';
+export type { BatchNormConvention } from './adapters/types.js';

@@ -37,7 +37,9 @@ export function exportBatchNormalization(ctx: ExportContext<'BatchNormalization'
     writeCast(ctx, ctx.input(i), ONNX_DTYPE_CODE[xType], cast);
     inputs.push(cast);
   }
-  const attributes = [attr.float('epsilon', epsilon), attr.float('momentum', momentum)];
+  // PyTorch convention: its momentum weights the batch value (see BatchNormConvention).
+  const written = ctx.batchNormConvention === 'pytorch' ? 1 - momentum : momentum;
+  const attributes = [attr.float('epsilon', epsilon), attr.float('momentum', written)];
   if (ctx.opset >= TRAINING_SINCE) attributes.push(attr.int('training_mode', trainingMode));
   const outputs = [ctx.output(0)];
   if (trainingMode === 1) {

@@ -46,6 +46,26 @@ function savedStatistics(ctx: ImportContext, names: readonly string[]): (Value |
   return names.map((n, i) => (n === '' ? undefined : ctx.emit('Cast', [stats[i]], { to: x.type.dtype }, [n])[0]));
 }
 
+/**
+ * PyTorch-convention training: Y and the running mean come from BatchNormalization; the running
+ * variance uses the unbiased batch variance: running_var·m + n/(n−1)·σ²·(1 − m), σ² from Moments
+ * with correction 1. Pre-14 saved statistics, if asked for, follow as usual.
+ */
+function pytorchTraining(ctx: ImportContext, bnAttrs: { momentum?: number; epsilon?: number; training_mode: number }, outs: readonly string[]): (Value | undefined)[] {
+  const x = ctx.inputs[0]!;
+  const inputVar = ctx.inputs[4]!;
+  const m = bnAttrs.momentum ?? Math.fround(0.9);
+  const main = ctx.emit('BatchNormalization', ctx.inputs, bnAttrs, [outs[0], outs[1], ctx.freshName('population_running_var')]);
+  const [, unbiased] = ctx.helper('Moments', [x], { axes: statAxes(x.type.shape.length), keepdims: 0, correction: 1 }, 2);
+  const statType = inputVar.type.dtype;
+  const batchVar = unbiased.type.dtype === statType ? unbiased : ctx.helper('Cast', [unbiased], { to: statType })[0];
+  const [kept] = ctx.helper('Mul', [inputVar, ctx.constantValue('momentum', fromFloat64(statType, [], [m]))]);
+  const [added] = ctx.helper('Mul', [batchVar, ctx.constantValue('one_minus_momentum', fromFloat64(statType, [], [1 - m]))]);
+  const runningVar = ctx.emit('Add', [kept, added], {}, [outs[2]])[0];
+  const saved = outs.length > 3 ? savedStatistics(ctx, [outs[3] ?? '', outs[4] ?? '']) : [];
+  return [main[0], main[1], runningVar, ...saved];
+}
+
 export function importBatchNormalization(ctx: ImportContext): (Value | undefined)[] {
   const where = `BatchNormalization node '${ctx.name}'`;
   const opset = ctx.opset;
@@ -81,7 +101,11 @@ export function importBatchNormalization(ctx: ImportContext): (Value | undefined
     if (scale.type.shape.length !== 1) return [perActivationInference(ctx, epsilon, outs[0])];
   }
 
-  const bnAttrs = { ...attrs, training_mode: training ? 1 : 0 };
+  const pytorch = ctx.batchNormConvention === 'pytorch';
+  // PyTorch's momentum weights the batch value: ONNX momentum = 1 − m (absent: PyTorch's 0.1 → 0.9).
+  const momentum = pytorch && attrs.momentum !== undefined ? 1 - attrs.momentum : attrs.momentum;
+  const bnAttrs = { ...attrs, momentum, training_mode: training ? 1 : 0 };
+  if (pytorch && training && outs.length > 2 && outs[2] !== '') return pytorchTraining(ctx, bnAttrs, outs);
   if (opset >= TRAINING_ATTR_SINCE || !training) return ctx.emit('BatchNormalization', ctx.inputs, bnAttrs, outs);
   // Pre-14 training: Y, running mean, running var from BatchNormalization; saved statistics from Moments.
   const main = ctx.emit('BatchNormalization', ctx.inputs, bnAttrs, outs.slice(0, 3));

@@ -1,7 +1,8 @@
 // ai.kiln::Moments adapter. It is not an ONNX op: export writes its definition with standard nodes
 // (two-pass, as kiln computes it): mean = ReduceMean(X), var = ReduceMean((X − mean)²); weighted,
 // mean = ΣwX / (Σw + ε) and var = Σw(X − mean)² / (Σw + ε). Half inputs are cast to float32 first
-// (Moments returns float32 statistics for them). With `kilnOps` the node is kept in the ai.kiln domain.
+// (Moments returns float32 statistics for them). A correction c scales the variance by N/(N − c), N
+// known at export. With `kilnOps` the node is kept in the ai.kiln domain.
 
 import { ONNX_DTYPE_CODE, isHalfDType } from '../../../core/dtype.js';
 import { OnnxExportError } from '../../../core/errors.js';
@@ -37,7 +38,10 @@ export const momentsAdapter: OpAdapter<'Moments'> = {
       writeCast(ctx, ctx.input(0), ONNX_DTYPE_CODE[statType], xs);
     }
     const meanK = keep ? ctx.output(0) : f('mean_keep');
+    const correction = node.attrs.correction;
     const varK = keep ? ctx.output(1) : f('var_keep');
+    // With a correction c, the population variance is written to varP and scaled by N/(N − c).
+    const varP = correction === 0 ? varK : f('var_population');
     const w = ctx.inputType(1);
     const d = f('centered');
     const dd = f('squared');
@@ -45,7 +49,27 @@ export const momentsAdapter: OpAdapter<'Moments'> = {
       writeReduce(ctx, 'ReduceMean', xs, axes, rank, 1, meanK, name);
       ctx.addNode('Sub', [xs, meanK], [d]);
       ctx.addNode('Mul', [d, d], [dd]);
-      writeReduce(ctx, 'ReduceMean', dd, axes, rank, 1, varK);
+      writeReduce(ctx, 'ReduceMean', dd, axes, rank, 1, varP);
+      if (correction !== 0) {
+        const n = axes.reduce((p, a) => p * (typeof x.shape[a] === 'number' ? (x.shape[a] as number) : NaN), 1);
+        let factor: string;
+        if (!Number.isNaN(n)) factor = scalarInitializer(ctx, `${name}_correction`, statType, n / (n - correction));
+        else {
+          // Symbolic N: count the reduced elements at run time, N = ΣReduceSum(ones(shape(X))).
+          if (ctx.opset < 9) throw new OnnxExportError(`Moments '${name}': a correction over symbolic dimensions needs ConstantOfShape (opset >= 9); the target opset is ${ctx.opset}`);
+          const shape = f('x_shape');
+          const ones = f('ones');
+          const count = f('count');
+          const less = f('count_minus_correction');
+          factor = f('correction_factor');
+          ctx.addNode('Shape', [ctx.input(0)], [shape]);
+          ctx.addNode('ConstantOfShape', [shape], [ones], [attr.tensor('value', fromFloat64(statType, [1], [1]))]);
+          writeReduce(ctx, 'ReduceSum', ones, axes, rank, 1, count);
+          ctx.addNode('Sub', [count, scalarInitializer(ctx, `${name}_correction`, statType, correction)], [less]);
+          ctx.addNode('Div', [count, less], [factor]);
+        }
+        ctx.addNode('Mul', [varP, factor], [varK]);
+      }
     } else {
       let ws = ctx.input(1);
       if (w.dtype !== statType) {

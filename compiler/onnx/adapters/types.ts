@@ -27,7 +27,18 @@ export interface AttrReader {
   remaining(): string[];
 }
 
+/**
+ * Whose BatchNormalization statistic conventions a file follows (DESIGN.md §6). 'onnx' (default):
+ * momentum m weights the running value, running variance is the population variance. 'pytorch':
+ * the momentum attribute is PyTorch's (it weights the batch value, so kiln uses 1 − m) and the running
+ * variance is updated with the unbiased batch variance n/(n−1)·σ². Importing and exporting with the
+ * same convention round-trips.
+ */
+export type BatchNormConvention = 'onnx' | 'pytorch';
+
 export interface ImportContext {
+  /** The BatchNormalization convention the file is read with. */
+  readonly batchNormConvention: BatchNormConvention;
   readonly opType: string;
   readonly domain: string;
   /** The node's (unique) name. */
@@ -70,6 +81,8 @@ export interface ExportContext<K extends OpName> {
   readonly opset: number;
   /** Keep kiln's own ops (ai.kiln domain) instead of writing their standard-op definitions. */
   readonly kilnOps: boolean;
+  /** The BatchNormalization convention the file is written with. */
+  readonly batchNormConvention: BatchNormConvention;
   readonly site: ErrorSite;
   /** ONNX name of input i ('' when omitted). */
   input(i: number): string;
