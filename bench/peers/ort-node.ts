@@ -1,0 +1,51 @@
+// onnxruntime-node, CPU execution provider, graph optimization level 'all', sequential execution,
+// intra-op threads 1 or 2 (inter-op 1). It loads the workload's ONNX bytes (kiln's exporter, opset 15).
+
+import * as ort from 'onnxruntime-node';
+import type { BuiltWorkload } from '../workloads/types.js';
+import type { Peer, PeerRunner } from './types.js';
+
+export function ortNodeOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return { executionProviders: ['cpu'], graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1 };
+}
+
+export class OrtNodePeer implements Peer {
+  readonly role = 'peer' as const;
+  readonly id: string;
+  readonly label: string;
+
+  constructor(private readonly threads: number) {
+    this.id = `ort-node-${threads}`;
+    this.label = `onnxruntime-node (${threads} thread${threads === 1 ? '' : 's'})`;
+  }
+
+  async init(): Promise<string | undefined> {
+    return undefined;
+  }
+
+  skipReason(): string | undefined {
+    return undefined;
+  }
+
+  async prepare(_w: unknown, built: BuiltWorkload): Promise<PeerRunner> {
+    const session = await ort.InferenceSession.create(built.onnx(), ortNodeOptions(this.threads));
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(built.feeds)) feeds[name] = new ort.Tensor('float32', t.data as Float32Array, [...t.dims]);
+    const first = session.outputNames[0];
+    let last: ort.InferenceSession.OnnxValueMapType | undefined;
+    return {
+      run: async () => {
+        last = await session.run(feeds);
+      },
+      output: () => (last === undefined ? undefined : (last[first].data as Float32Array)),
+      dispose: async () => {
+        last = undefined;
+        await session.release();
+      },
+    };
+  }
+
+  notes(): string[] {
+    return [`CPU EP, graphOptimizationLevel 'all', intraOpNumThreads ${this.threads}, interOpNumThreads 1, sequential`];
+  }
+}
