@@ -1,36 +1,20 @@
 // The two model copies `kiln check --bisect` runs: kiln's IR graph with every node output as a graph
-// output (exposeAllValues, a pass), and the ONNX ModelProto with every node output added to
-// graph.output (for onnxruntime). Plus the probe list: node outputs in topological order.
+// output (exposeAllValues, compiler/passes/expose-all-values.ts), and the ONNX ModelProto with every
+// node output added to graph.output (for onnxruntime). Plus the probe list: node outputs in topological order.
 
 import { ONNX_DTYPE_CODE } from '../core/dtype.js';
-import type { Graph, Value } from '../compiler/ir/types.js';
+import type { Graph } from '../compiler/ir/types.js';
 import type { OnnxTypes } from '../compiler/onnx/proto.js';
 import { topologicalOrder } from '../compiler/onnx/topo-sort.js';
+
+// Re-exported for test/cli/bisect-plumbing.test.ts, which still imports it from here.
+export { exposeAllValues } from '../compiler/passes/expose-all-values.js';
 
 /** One value to compare: the output `valueName` of node `nodeName` (op `opType`). */
 export interface Probe {
   readonly opType: string;
   readonly nodeName: string;
   readonly valueName: string;
-}
-
-/**
- * exposeAllValues: graph => the same graph whose outputs are every node output, in node
- * (topological) order, each once. Nodes, inputs and initializers are shared, not copied.
- * Guard: a graph without nodes keeps its outputs (there is nothing to expose).
- */
-export function exposeAllValues(g: Graph): Graph {
-  if (g.nodes.length === 0) return g;
-  const seen = new Set<number>();
-  const outputs: Value[] = [];
-  for (const n of g.nodes) {
-    for (const v of n.outputs) {
-      if (seen.has(v.id)) continue;
-      seen.add(v.id);
-      outputs.push(v);
-    }
-  }
-  return { ...g, outputs };
 }
 
 /** kiln graph probes: node outputs in the graph's (topological) node order. */

@@ -4,10 +4,11 @@
 
 import type { F64Tensor, HostTensor } from '../core/tensor.js';
 import { decodeModel, encodeModel } from '../compiler/onnx/proto.js';
+import { exposeAllValues } from '../compiler/passes/expose-all-values.js';
 import { runReference } from '../runtime/reference.js';
 import { GraphSession, type BackendName } from '../runtime/graph-session.js';
 import { compareTensors, toleranceFor, type Comparison } from './compare.js';
-import { exposeAllNodeOutputs, exposeAllValues, graphProbes, onnxProbes, type Probe } from './bisect-models.js';
+import { exposeAllNodeOutputs, graphProbes, onnxProbes, type Probe } from './bisect-models.js';
 import type { LoadedModel } from './load-model.js';
 import { runOnnxruntime } from './ort-oracle.js';
 

@@ -1,0 +1,46 @@
+// NCHW <-> NHWC copies for the peers that work channels-last (tfjs), and OIHW -> HWIO conv filters.
+
+/** [N, C, S...] -> [N, S..., C]; rank 2 is returned as is. */
+export function nchwToNhwc(data: Float32Array, dims: readonly number[]): Float32Array {
+  if (dims.length <= 2) return data;
+  const [n, c] = dims;
+  const s = dims.slice(2).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < n; i++) {
+    const base = i * c * s;
+    for (let k = 0; k < c; k++) {
+      const src = base + k * s;
+      for (let j = 0; j < s; j++) out[base + j * c + k] = data[src + j];
+    }
+  }
+  return out;
+}
+
+/** [N, S..., C] -> [N, C, S...], where `dims` are the NCHW dims. */
+export function nhwcToNchw(data: Float32Array, dims: readonly number[]): Float32Array {
+  if (dims.length <= 2) return data;
+  const [n, c] = dims;
+  const s = dims.slice(2).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < n; i++) {
+    const base = i * c * s;
+    for (let k = 0; k < c; k++) {
+      const dst = base + k * s;
+      for (let j = 0; j < s; j++) out[dst + j] = data[base + j * c + k];
+    }
+  }
+  return out;
+}
+
+/** NCHW dims -> NHWC dims. */
+export function nhwcDims(dims: readonly number[]): number[] {
+  return dims.length <= 2 ? [...dims] : [dims[0], ...dims.slice(2), dims[1]];
+}
+
+/** Conv weights [O, I, KH, KW] -> [KH, KW, I, O] (tfjs conv2d filters). */
+export function oihwToHwio(data: Float32Array, dims: readonly number[]): Float32Array {
+  const [o, i, kh, kw] = dims;
+  const out = new Float32Array(data.length);
+  for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) for (let h = 0; h < kh; h++) for (let w = 0; w < kw; w++) out[((h * kw + w) * i + b) * o + a] = data[((a * i + b) * kh + h) * kw + w];
+  return out;
+}
