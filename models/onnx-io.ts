@@ -27,6 +27,8 @@ export interface ExportOnnxOptions {
 export function exportOnnx(model: Model, options: ExportOnnxOptions = {}): Uint8Array {
   const lowered = model.lowered({ training: options.training ?? false });
   const weights = new Map<string, HostTensor>([...lowered.weightInputs].map(([name, w]) => [name, w.value]));
+  // Weights stay as the layers hold them (Conv2D keeps its Keras kernel layout behind a Transpose on
+  // the weight), so import can restore them bit-exact; `kiln compile` folds such weight arithmetic.
   const graph = freezeInputs(lowered.graph, weights);
   const metadata = new Map(graph.metadata);
   metadata.set(KERAS_METADATA_KEY, JSON.stringify(modelToConfig(model)));

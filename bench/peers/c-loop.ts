@@ -27,6 +27,7 @@ export class CLoopPeer implements Peer {
   readonly role = 'reference' as const;
   readonly id = 'c-loop';
   readonly label = 'C loop (gcc -O3 -march=native, 1 thread)';
+  readonly short = 'C loop';
   private binary: string | undefined;
   private folder: string | undefined;
   private gccVersion = '';

@@ -40,6 +40,7 @@ export class KilnPeer implements Peer {
   readonly role = 'kiln' as const;
   readonly id: string;
   readonly label: string;
+  readonly short: string;
 
   constructor(
     private readonly backend: 'cpu' | 'wasm',
@@ -47,6 +48,7 @@ export class KilnPeer implements Peer {
   ) {
     this.id = backend === 'cpu' ? 'kiln-cpu' : `kiln-wasm-${threads ?? 1}`;
     this.label = backend === 'cpu' ? 'kiln (cpu JS)' : `kiln (wasm, ${threads ?? 1} thread${threads === 1 ? '' : 's'})`;
+    this.short = backend === 'cpu' ? 'kiln cpu' : `kiln wasm ×${threads ?? 1}`;
   }
 
   private options(): LooseOptions {
@@ -56,7 +58,7 @@ export class KilnPeer implements Peer {
   async init(): Promise<string | undefined> {
     try {
       const session = kilnSession(tinyGraph(), this.options());
-      await session.run({ x: new Tensor('float32', new Float32Array(12).fill(1), [2, 3, 2, 2]) });
+      await session.run({ x: new Tensor('float32', new Float32Array(24).fill(1), [2, 3, 2, 2]) });
       return undefined;
     } catch (e) {
       const why = e instanceof BackendUnavailableError ? 'backend unavailable' : `session failed (${(e as Error).name})`;

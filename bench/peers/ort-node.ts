@@ -13,10 +13,12 @@ export class OrtNodePeer implements Peer {
   readonly role = 'peer' as const;
   readonly id: string;
   readonly label: string;
+  readonly short: string;
 
   constructor(private readonly threads: number) {
     this.id = `ort-node-${threads}`;
     this.label = `onnxruntime-node (${threads} thread${threads === 1 ? '' : 's'})`;
+    this.short = `ORT-node ×${threads}`;
   }
 
   async init(): Promise<string | undefined> {

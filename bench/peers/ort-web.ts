@@ -9,11 +9,13 @@ export class OrtWebPeer implements Peer {
   readonly role = 'peer' as const;
   readonly id: string;
   readonly label: string;
+  readonly short: string;
   private ort: typeof OrtWeb | undefined;
 
   constructor(private readonly threads: number) {
     this.id = `ort-web-${threads}`;
     this.label = `onnxruntime-web (wasm, ${threads} thread${threads === 1 ? '' : 's'})`;
+    this.short = `ORT-web ×${threads}`;
   }
 
   async init(): Promise<string | undefined> {

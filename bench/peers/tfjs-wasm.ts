@@ -21,6 +21,7 @@ export class TfjsWasmPeer implements Peer {
   readonly role = 'peer' as const;
   readonly id = 'tfjs-wasm';
   readonly label = 'tfjs (wasm, 1 thread)';
+  readonly short = 'tfjs-wasm ×1';
   private tf: TfModule | undefined;
   private flags = '';
 

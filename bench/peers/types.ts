@@ -22,8 +22,10 @@ export type PeerRole = 'kiln' | 'peer' | 'reference';
 export interface Peer {
   /** Short id (column key, `--peers`). */
   readonly id: string;
-  /** Column label in the report. */
+  /** Full name, for the peer list in the report. */
   readonly label: string;
+  /** Column header in the tables. */
+  readonly short: string;
   readonly role: PeerRole;
   /** Loads the peer; resolves to undefined when it can run, else to the reason it cannot. */
   init(): Promise<string | undefined>;

@@ -1,0 +1,117 @@
+// ResNet-50 compile time and memory: how long kiln takes from a built graph to a runnable plan
+// (GraphSession creation + the first planFor: lowering, fusion, memory planning, constant upload and
+// kernel compilation), kiln's planned peak memory (compiler/lowering/memory-plan.ts), and — in child
+// processes, for both kiln and onnxruntime-node — the resident-set growth while creating a session and
+// running it once (an approximation: RSS also counts allocator slack, code and arena rounding).
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { bytesOf } from '../compiler/lowering/memory-plan.js';
+import type { KernelPlan } from '../compiler/lowering/plan.js';
+import { exportModel } from '../compiler/onnx/index.js';
+import { GraphSession } from '../runtime/graph-session.js';
+import type { MemProbeResult } from './mem-probe.js';
+import { ortNodeOptions } from './peers/ort-node.js';
+import { collectGarbage, summarize, timeOnce, type Stats } from './timing.js';
+import { buildResNet } from './workloads/resnet.js';
+
+export interface PlanMemory {
+  /** Bytes of all storage slots the plan allocates. */
+  readonly peakBytes: number;
+  /** Of those, slots holding constants (weights, folded parameters): resident for the session's life. */
+  readonly constantBytes: number;
+  /** peakBytes − constantBytes: activations, including the input and output buffers. */
+  readonly activationBytes: number;
+  /** The same buffers with one allocation each. */
+  readonly unsharedBytes: number;
+}
+
+export interface CompileResult {
+  readonly nodes: number;
+  readonly initializers: number;
+  readonly onnxBytes: number;
+  readonly buildMs: number;
+  readonly planMs: Stats;
+  readonly kernels: number;
+  readonly memory: PlanMemory | string;
+  readonly ortCreateMs: Stats;
+  readonly kilnProbe: MemProbeResult | string;
+  readonly ortProbe: MemProbeResult | string;
+}
+
+export function planMemoryOf(plan: KernelPlan): PlanMemory | string {
+  const m = plan.memory;
+  if (m === undefined) return 'this kiln has no memory plan';
+  const constantSlots = new Set<number>();
+  for (const id of plan.constants.keys()) if (m.slotOf[id] >= 0) constantSlots.add(m.slotOf[id]);
+  const constantBytes = [...constantSlots].reduce((t, s) => t + bytesOf(m.slots[s].dtype, m.slots[s].size), 0);
+  return { peakBytes: m.peakBytes, constantBytes, activationBytes: m.peakBytes - constantBytes, unsharedBytes: m.unsharedBytes };
+}
+
+function probe(which: 'ort' | 'kiln', modelPath: string): MemProbeResult | string {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'mem-probe.js');
+  try {
+    const out = execFileSync(process.execPath, ['--expose-gc', script, which, modelPath, '1'], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').pop() ?? '') as MemProbeResult;
+  } catch (e) {
+    return `memory probe failed: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+export async function measureCompile(repetitions: number, log: (line: string) => void): Promise<CompileResult> {
+  const built = await timeOnce(() => buildResNet(50, 50));
+  const graph = built.value;
+  log(`  ResNet-50 graph: ${graph.nodes.length} nodes, built in ${built.ms.toFixed(0)} ms`);
+  const dims = new Map([['x', [1, 3, 224, 224]]]);
+  const planSamples: number[] = [];
+  let plan: KernelPlan | undefined;
+  for (let i = 0; i < repetitions; i++) {
+    collectGarbage();
+    const t = await timeOnce(() => new GraphSession(graph, { backend: 'cpu' }).planFor(dims));
+    planSamples.push(t.ms);
+    plan = t.value;
+    log(`  kiln session + first planFor: ${t.ms.toFixed(0)} ms`);
+  }
+  if (plan === undefined) throw new Error('measureCompile: repetitions must be at least 1');
+  const memory = planMemoryOf(plan);
+  const kernels = plan.steps.length;
+  plan = undefined;
+
+  const bytes = exportModel(graph, { opset: 15 });
+  const ortSamples: number[] = [];
+  for (let i = 0; i < repetitions; i++) {
+    collectGarbage();
+    const t = await timeOnce(() => ort.InferenceSession.create(bytes, ortNodeOptions(1)));
+    ortSamples.push(t.ms);
+    await t.value.release();
+    log(`  onnxruntime-node InferenceSession.create: ${t.ms.toFixed(0)} ms`);
+  }
+
+  const folder = mkdtempSync(join(tmpdir(), 'kiln-bench-r50-'));
+  let kilnProbe: MemProbeResult | string;
+  let ortProbe: MemProbeResult | string;
+  try {
+    const path = join(folder, 'resnet50.onnx');
+    writeFileSync(path, bytes);
+    kilnProbe = probe('kiln', path);
+    ortProbe = probe('ort', path);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+  return {
+    nodes: graph.nodes.length,
+    initializers: graph.initializers.size,
+    onnxBytes: bytes.length,
+    buildMs: built.ms,
+    planMs: summarize(planSamples),
+    kernels,
+    memory,
+    ortCreateMs: summarize(ortSamples),
+    kilnProbe,
+    ortProbe,
+  };
+}

@@ -1,0 +1,86 @@
+// What the report says about where it ran: CPU model (os.cpus()), cores, memory, Node, the package
+// versions of kiln and every peer, and kiln's commit (read-only `git rev-parse`).
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+
+export interface MachineInfo {
+  readonly cpu: string;
+  /** "family 26 model 2" from /proc/cpuinfo where it exists (os.cpus() often says only "AMD EPYC"). */
+  readonly cpuDetail: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly commit: string;
+}
+
+const PACKAGES = ['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+
+function packageVersion(req: NodeRequire, name: string): string {
+  try {
+    const file = req.resolve(`${name}/package.json`);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    // Packages whose exports hide package.json: walk up from the entry point.
+    try {
+      let dir = dirname(req.resolve(name));
+      for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+        try {
+          const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+          if (pkg.name === name) return pkg.version;
+        } catch {
+          // keep walking
+        }
+      }
+    } catch {
+      // not installed
+    }
+    return 'not installed';
+  }
+}
+
+function cpuDetail(): string {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (k: string): string | undefined => new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1];
+    const avx512 = / avx512f /.test(info) ? ', AVX-512' : / avx2 /.test(info) ? ', AVX2' : '';
+    return `family ${field('cpu family') ?? '?'} model ${field('model') ?? '?'}${avx512}`;
+  } catch {
+    return '';
+  }
+}
+
+export function machineInfo(root: string): MachineInfo {
+  const req = createRequire(join(root, 'package.json'));
+  const versions: Record<string, string> = {
+    kiln: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+  };
+  for (const p of PACKAGES) versions[p] = packageVersion(req, p);
+  try {
+    versions.gcc = execFileSync('gcc', ['-dumpfullversion'], { encoding: 'utf8' }).trim();
+  } catch {
+    versions.gcc = 'not found';
+  }
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cpuDetail: cpuDetail(),
+    cores: cpus.length,
+    memoryGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    versions,
+    commit,
+  };
+}
