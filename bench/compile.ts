@@ -14,7 +14,7 @@ import { bytesOf } from '../compiler/lowering/memory-plan.js';
 import type { KernelPlan } from '../compiler/lowering/plan.js';
 import { exportModel } from '../compiler/onnx/index.js';
 import { GraphSession } from '../runtime/graph-session.js';
-import type { MemProbeResult } from './mem-probe.js';
+import type { MemProbeResult, ProbeTarget } from './mem-probe.js';
 import { ortNodeOptions } from './peers/ort-node.js';
 import { collectGarbage, summarize, timeOnce, type Stats } from './timing.js';
 import { buildResNet } from './workloads/resnet.js';
@@ -41,6 +41,7 @@ export interface CompileResult {
   readonly ortCreateMs: Stats;
   readonly kilnProbe: MemProbeResult | string;
   readonly ortProbe: MemProbeResult | string;
+  readonly ortNoArenaProbe: MemProbeResult | string;
 }
 
 export function planMemoryOf(plan: KernelPlan): PlanMemory | string {
@@ -52,10 +53,13 @@ export function planMemoryOf(plan: KernelPlan): PlanMemory | string {
   return { peakBytes: m.peakBytes, constantBytes, activationBytes: m.peakBytes - constantBytes, unsharedBytes: m.unsharedBytes };
 }
 
-function probe(which: 'ort' | 'kiln', modelPath: string): MemProbeResult | string {
+function probe(which: ProbeTarget, modelPath: string): MemProbeResult | string {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'mem-probe.js');
   try {
-    const out = execFileSync(process.execPath, ['--expose-gc', script, which, modelPath, '1'], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    // glibc: a fixed mmap threshold makes every large block its own mapping, returned to the OS on
+    // free, so memory freed while a session is created is not silently reused by the first run.
+    const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '0' };
+    const out = execFileSync(process.execPath, ['--expose-gc', script, which, modelPath, '1'], { encoding: 'utf8', env, maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
     return JSON.parse(out.trim().split('\n').pop() ?? '') as MemProbeResult;
   } catch (e) {
     return `memory probe failed: ${(e as Error).message.split('\n')[0]}`;
@@ -94,11 +98,13 @@ export async function measureCompile(repetitions: number, log: (line: string) =>
   const folder = mkdtempSync(join(tmpdir(), 'kiln-bench-r50-'));
   let kilnProbe: MemProbeResult | string;
   let ortProbe: MemProbeResult | string;
+  let ortNoArenaProbe: MemProbeResult | string;
   try {
     const path = join(folder, 'resnet50.onnx');
     writeFileSync(path, bytes);
     kilnProbe = probe('kiln', path);
     ortProbe = probe('ort', path);
+    ortNoArenaProbe = probe('ort-no-arena', path);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
@@ -113,5 +119,6 @@ export async function measureCompile(repetitions: number, log: (line: string) =>
     ortCreateMs: summarize(ortSamples),
     kilnProbe,
     ortProbe,
+    ortNoArenaProbe,
   };
 }

@@ -1,10 +1,12 @@
 // Child process for the memory comparison: loads one ONNX model in onnxruntime-node or kiln, runs it
-// once on a [N,3,224,224] input, and prints resident-set sizes (RSS) before creating the session,
-// after creating it, after the first and second runs, and the process's peak RSS. Run alone in its own
+// once on a [N,3,224,224] input, and prints resident-set sizes (RSS): before creating the session,
+// after creating it, and the peak during the first run. On Linux the peak is reset right before the run
+// (writing 5 to /proc/self/clear_refs resets VmHWM), so `runPeakRss − rssAfterCreate` is what the run
+// itself needed on top of the session: activations, workspaces and the output. Run alone in its own
 // process so that the numbers are not mixed with the benchmark's other allocations.
-//   node --expose-gc mem-probe.js ort|kiln model.onnx batch
+//   node --expose-gc mem-probe.js ort|ort-no-arena|kiln model.onnx batch
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { Tensor } from 'onnxruntime-common';
@@ -13,13 +15,18 @@ import { GraphSession } from '../runtime/graph-session.js';
 import { collectGarbage } from './timing.js';
 import { ortNodeOptions } from './peers/ort-node.js';
 
+/** ort-no-arena: onnxruntime-node with enableCpuMemArena false, so its activations are plain allocations. */
+export type ProbeTarget = 'ort' | 'ort-no-arena' | 'kiln';
+
 export interface MemProbeResult {
-  readonly which: 'ort' | 'kiln';
+  readonly which: ProbeTarget;
   readonly rssBefore: number;
   readonly rssAfterCreate: number;
   readonly rssAfterRun: number;
-  readonly rssAfterSecondRun: number;
-  readonly peakRss: number;
+  /** Peak RSS during the first run (VmHWM after a reset); the process's lifetime peak where that is unavailable. */
+  readonly runPeakRss: number;
+  /** Whether runPeakRss covers the run alone (the peak could be reset). */
+  readonly peakReset: boolean;
   readonly createMs: number;
   readonly firstRunMs: number;
 }
@@ -29,9 +36,30 @@ function rss(): number {
   return process.memoryUsage.rss();
 }
 
+/** Resets the kernel's peak-RSS mark for this process (Linux ≥ 4.0); false where that is not possible. */
+function resetPeak(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Peak RSS in bytes: VmHWM from /proc/self/status, else the lifetime maximum. */
+function peakRss(): number {
+  try {
+    const kb = /^VmHWM:\s*(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb !== undefined) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 async function main(): Promise<void> {
   const [which, path, batchArg] = process.argv.slice(2);
-  if ((which !== 'ort' && which !== 'kiln') || path === undefined) throw new Error('usage: mem-probe.js ort|kiln model.onnx batch');
+  if ((which !== 'ort' && which !== 'ort-no-arena' && which !== 'kiln') || path === undefined) throw new Error('usage: mem-probe.js ort|ort-no-arena|kiln model.onnx batch');
   const batch = Number(batchArg ?? '1');
   const bytes = readFileSync(path);
   const dims = [batch, 3, 224, 224];
@@ -39,8 +67,8 @@ async function main(): Promise<void> {
   const rssBefore = rss();
   let t0 = performance.now();
   let run: () => Promise<unknown>;
-  if (which === 'ort') {
-    const session = await ort.InferenceSession.create(bytes, ortNodeOptions(1));
+  if (which !== 'kiln') {
+    const session = await ort.InferenceSession.create(bytes, { ...ortNodeOptions(1), enableCpuMemArena: which === 'ort' });
     const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, dims) };
     run = () => session.run(feeds);
   } else {
@@ -52,14 +80,13 @@ async function main(): Promise<void> {
   }
   const createMs = performance.now() - t0;
   const rssAfterCreate = rss();
+  const peakReset = resetPeak();
   t0 = performance.now();
   await run();
   const firstRunMs = performance.now() - t0;
+  const runPeakRss = peakRss();
   const rssAfterRun = rss();
-  await run();
-  const rssAfterSecondRun = rss();
-  const peakRss = process.resourceUsage().maxRSS * 1024;
-  const result: MemProbeResult = { which, rssBefore, rssAfterCreate, rssAfterRun, rssAfterSecondRun, peakRss, createMs, firstRunMs };
+  const result: MemProbeResult = { which, rssBefore, rssAfterCreate, rssAfterRun, runPeakRss, peakReset, createMs, firstRunMs };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   };
   if ((globalThis as { gc?: unknown }).gc === undefined) log('note: run node with --expose-gc for garbage collection between measurements');
 
-  const cPeer = new CLoopPeer();
+  const cPeers = [new CLoopPeer(false), new CLoopPeer(true)];
   const candidates: Peer[] = [
     new KilnPeer('cpu'),
     new KilnPeer('wasm', 1),
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     new OrtNodePeer(2),
     new OrtWebPeer(1),
     new TfjsWasmPeer(),
-    cPeer,
+    ...cPeers,
   ];
   const wantedPeers = candidates.filter((p) => args.peers === undefined || args.peers.includes(p.id));
   const peers: Peer[] = [];
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
       log(`  ERROR ${compile}`);
     }
   }
-  cPeer.cleanup();
+  for (const p of cPeers) p.cleanup();
 
   const peerInfos = infos.map((i) => ({ ...i, notes: wantedPeers.find((p) => p.id === i.id)?.notes() ?? [] }));
   const full = !args.quick && args.only === undefined && args.peers === undefined;

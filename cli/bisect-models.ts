@@ -7,9 +7,6 @@ import type { Graph } from '../compiler/ir/types.js';
 import type { OnnxTypes } from '../compiler/onnx/proto.js';
 import { topologicalOrder } from '../compiler/onnx/topo-sort.js';
 
-// Re-exported for test/cli/bisect-plumbing.test.ts, which still imports it from here.
-export { exposeAllValues } from '../compiler/passes/expose-all-values.js';
-
 /** One value to compare: the output `valueName` of node `nodeName` (op `opType`). */
 export interface Probe {
   readonly opType: string;

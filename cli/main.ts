@@ -4,8 +4,10 @@
 
 import { KilnError } from '../core/errors.js';
 import { CHECK_USAGE, runCheck } from './commands/check.js';
+import { COMPILE_USAGE, runCompile } from './commands/compile.js';
 import { CONFORMANCE_USAGE, runConformance } from './commands/conformance.js';
 import { runDemo } from './commands/demo.js';
+import { INSPECT_USAGE, runInspect } from './commands/inspect.js';
 import { RUN_USAGE, runRun } from './commands/run.js';
 import { UsageError } from './errors.js';
 
@@ -30,6 +32,16 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'run a model on kiln and write its outputs as output_K.pb TensorProto files',
     usage: RUN_USAGE,
     run: (args) => runRun(args),
+  },
+  compile: {
+    summary: 'optimize a model (fold BatchNormalization into weights for inference) and write it as standard ONNX',
+    usage: COMPILE_USAGE,
+    run: (args) => runCompile(args),
+  },
+  inspect: {
+    summary: 'print the IR after import and after each optimization pass, then the kernel plan with bytes moved and peak memory',
+    usage: INSPECT_USAGE,
+    run: (args) => runInspect(args),
   },
   conformance: {
     summary: 'run ONNX backend-test case folders (model.onnx + test_data_set_N) and report PASS/FAIL per case',

@@ -11,11 +11,14 @@ import type { KernelPlan } from '../compiler/lowering/plan.js';
 import type { Backend } from './backend.js';
 import { bindInputs } from './bind-inputs.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
+import { WasmBackend } from './wasm/wasm-backend.js';
 
-export type BackendName = 'cpu';
+export type BackendName = 'cpu' | 'wasm';
 
 export interface GraphSessionOptions {
   readonly backend?: BackendName;
+  /** backend 'wasm': threads running kernels, the caller's included (default os.availableParallelism()). */
+  readonly threads?: number;
   /** Fuse elementwise chains and routine epilogues (default true; false for debugging and comparisons). */
   readonly fuse?: boolean;
   /** Share storage between plan buffers whose lifetimes do not overlap (default true). */
@@ -28,11 +31,12 @@ interface Prepared<Buf, Compiled> {
   readonly kernels: Map<number, Compiled>;
 }
 
-function createBackend(name: BackendName): Backend<unknown, unknown> {
+function createBackend(name: BackendName, options: GraphSessionOptions): Backend<unknown, unknown> {
   switch (name) {
     case 'cpu': return new CpuBackend() as Backend<unknown, unknown>;
+    case 'wasm': return new WasmBackend({ threads: options.threads }) as Backend<unknown, unknown>;
   }
-  throw new BackendUnavailableError(`backend '${String(name)}' is not available; available: cpu`);
+  throw new BackendUnavailableError(`backend '${String(name)}' is not available; available: cpu, wasm`);
 }
 
 export class GraphSession {
@@ -42,9 +46,14 @@ export class GraphSession {
   private readonly planMemory: boolean;
 
   constructor(readonly graph: Graph, options: GraphSessionOptions = {}) {
-    this.backend = createBackend(options.backend ?? 'cpu');
+    this.backend = createBackend(options.backend ?? 'cpu', options);
     this.fuse = options.fuse ?? true;
     this.planMemory = options.planMemory ?? true;
+  }
+
+  /** Free the backend's resources (the wasm backend's worker threads). The session cannot run afterwards. */
+  release(): void {
+    if (this.backend instanceof WasmBackend) this.backend.dispose();
   }
 
   get inputNames(): string[] {

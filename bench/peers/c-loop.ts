@@ -25,12 +25,19 @@ function sourcePath(): string {
 
 export class CLoopPeer implements Peer {
   readonly role = 'reference' as const;
-  readonly id = 'c-loop';
-  readonly label = 'C loop (gcc -O3 -march=native, 1 thread)';
-  readonly short = 'C loop';
+  readonly id: string;
+  readonly label: string;
+  readonly short: string;
   private binary: string | undefined;
   private folder: string | undefined;
   private gccVersion = '';
+
+  /** `fresh`: allocate y on every call (as the JavaScript APIs do) instead of reusing one buffer. */
+  constructor(private readonly fresh = false) {
+    this.id = fresh ? 'c-loop-fresh' : 'c-loop';
+    this.label = fresh ? 'C loop, new y every call (malloc/free around each call)' : 'C loop (gcc -O3 -march=native, 1 thread, y reused)';
+    this.short = fresh ? 'C loop, new y' : 'C loop';
+  }
 
   async init(): Promise<string | undefined> {
     try {
@@ -56,7 +63,7 @@ export class CLoopPeer implements Peer {
     if (w.spec.kind !== 'bn' || this.binary === undefined) throw new Error('c-loop: BN workloads only, after init()');
     const [n, c] = w.spec.dims;
     const s = w.spec.dims.slice(2).reduce((a, b) => a * b, 1);
-    const args = [w.spec.training ? 'train' : 'infer', n, c, s, timing.iterations, timing.warmup, timing.budgetSeconds].map(String);
+    const args = [w.spec.training ? 'train' : 'infer', n, c, s, timing.iterations, timing.warmup, timing.budgetSeconds, ...(this.fresh ? ['fresh'] : [])].map(String);
     const out = execFileSync(this.binary, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
     const parsed = JSON.parse(out) as { samples_ms: number[] };
     return {
@@ -73,6 +80,7 @@ export class CLoopPeer implements Peer {
   }
 
   notes(): string[] {
+    if (this.fresh) return ['the same binary; y is allocated before and freed after every call, so first-touch page faults of the output count, as they do for every JavaScript peer (each returns a new output array)'];
     return [
       `${this.gccVersion}; flags ${C_FLAGS.join(' ')} (-fopenmp-simd only enables the 'omp simd' reductions, no threads); single-threaded; float64 accumulators; NCHW`,
       'inference: y = x·a[c] + b[c] (8 bytes/element); training: mean pass, variance pass (two-pass), normalize pass (16 bytes/element)',

@@ -22,6 +22,11 @@ export function kilnSession(graph: Graph, options: LooseOptions): GraphSession {
   return new GraphSession(graph, options as GraphSessionOptions);
 }
 
+/** Frees a session's backend resources (the wasm backend's worker threads) where GraphSession has release(). */
+function releaseSession(session: GraphSession): void {
+  (session as GraphSession & { release?: () => void }).release?.();
+}
+
 function tinyGraph(): Graph {
   const b = new GraphBuilder('probe');
   const x = b.input('x', 'float32', [2, 3, 2, 2]);
@@ -58,7 +63,11 @@ export class KilnPeer implements Peer {
   async init(): Promise<string | undefined> {
     try {
       const session = kilnSession(tinyGraph(), this.options());
-      await session.run({ x: new Tensor('float32', new Float32Array(24).fill(1), [2, 3, 2, 2]) });
+      try {
+        await session.run({ x: new Tensor('float32', new Float32Array(24).fill(1), [2, 3, 2, 2]) });
+      } finally {
+        releaseSession(session);
+      }
       return undefined;
     } catch (e) {
       const why = e instanceof BackendUnavailableError ? 'backend unavailable' : `session failed (${(e as Error).name})`;
@@ -82,6 +91,7 @@ export class KilnPeer implements Peer {
       output: () => (last === undefined ? undefined : (last[first].data as Float32Array)),
       dispose: async () => {
         last = undefined;
+        releaseSession(session);
       },
     };
   }

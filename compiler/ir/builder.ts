@@ -69,7 +69,8 @@ export class GraphBuilder {
     this.nodeNames.add(name);
     const outputs = types.map((t, i) => this.value(outNames[i], t));
     const node = { id: this.nextNodeId++, name, op, attrs: full, inputs: [...inputs], outputs } as Node<K>;
-    this.nodes.push(node as unknown as AnyNode);
+    // A Node<K> is the AnyNode member for K; TypeScript cannot follow that through the generic K.
+    this.nodes.push(node as Node as AnyNode);
     return outputs;
   }
 

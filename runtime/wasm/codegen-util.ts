@@ -1,0 +1,60 @@
+// Small structured-loop helpers over the FunctionBuilder, shared by the wasm code generators.
+
+import type { FunctionBuilder, Label, Local } from './encoder/index.js';
+
+/** Pushes one i32 (a value or a condition). */
+export type Emit = () => void;
+
+export const constant = (f: FunctionBuilder, v: number): Emit => () => void f.i32(v);
+export const read = (f: FunctionBuilder, l: Local): Emit => () => void f.get(l);
+
+/** for (i = from; i <u to; i += step) body — `to` is re-evaluated every iteration. */
+export function forUp(f: FunctionBuilder, i: Local, from: Emit, to: Emit, step: number, body: (exit: Label) => void): void {
+  from();
+  f.set(i);
+  f.block((exit) => {
+    f.loop((again) => {
+      f.get(i);
+      to();
+      f.op('i32.ge_u').brIf(exit);
+      body(exit);
+      f.get(i).i32(step).op('i32.add').set(i);
+      f.br(again);
+    });
+  });
+}
+
+/** while (n >=u step) { body; n -= step } */
+export function whileAtLeast(f: FunctionBuilder, n: Local, step: number, body: () => void): void {
+  f.block((exit) => {
+    f.loop((again) => {
+      f.get(n).i32(step).op('i32.lt_u').brIf(exit);
+      body();
+      f.get(n).i32(step).op('i32.sub').set(n);
+      f.br(again);
+    });
+  });
+}
+
+/** local += delta (an i32 constant; nothing when 0). */
+export function addConst(f: FunctionBuilder, l: Local, delta: number): void {
+  if (delta === 0) return;
+  f.get(l).i32(delta).op('i32.add').set(l);
+}
+
+/** Push min(a, b) of two unsigned i32s. */
+export function minU(f: FunctionBuilder, a: Emit, b: Emit, scratchA: Local, scratchB: Local): void {
+  a();
+  f.tee(scratchA);
+  b();
+  f.tee(scratchB);
+  f.get(scratchA).get(scratchB).op('i32.lt_u');
+  f.op('select');
+}
+
+/** Load the i32 at params + 4·index into a fresh local. */
+export function loadParam(f: FunctionBuilder, params: Local, index: number): Local {
+  const l = f.local('i32');
+  f.get(params).mem('i32.load', 4 * index).set(l);
+  return l;
+}

@@ -1,0 +1,474 @@
+// Compiles an elementwise kernel (ops/kernel-ir.ts) to a WebAssembly SIMD function over the backend's
+// shared memory. Layout: the CPU codegen's loop nest (merged axes, stride 0 on broadcast axes), seen
+// as rows of the innermost merged axis. Along a row every operand is either contiguous (stride 1:
+// vector loads) or constant (stride 0: loaded once per row and splatted), which covers all numpy
+// broadcasting — per-channel [C,1,1] operands are splats per row, scalars splats everywhere. The
+// outer axes advance by an odometer, so a chunk [start, end) may begin and end anywhere.
+//
+// Precision (the `precision` option):
+//   'float64' (default): f64x2 lanes — every value is widened to float64, the expression computed in
+//     float64 and rounded once on store, exactly as the CPU backend's JavaScript does. add, sub, mul,
+//     div, sqrt, min, max, floor, ceil are IEEE correctly rounded in both, so results are bit-identical
+//     to the CPU backend (NaN payloads aside). 2 lanes per instruction; the kernels this backend cares
+//     about (BN scale/shift, activations) are memory-bound, so this costs little (see README).
+//   'float32': f32x4 lanes — operands are rounded to float32 (float64 per-channel coefficients too) and
+//     every operation rounds to float32. ~1 ulp of float32 per operation: fine for well-scaled data,
+//     but (x − mean)·a on data offset by 1e4 loses ~1e-3 absolute (mean rounded to f32), the error
+//     DESIGN.md §6 warns about. Opt-in only.
+// Either way, a chunk's tail (fewer elements than a vector) runs the same arithmetic in scalar form,
+// so results never depend on where chunks or rows begin.
+//
+// Unsupported kernels (other dtypes, exp/log/tanh/sigmoid/pow, half rounding) are reported by
+// `unsupportedReason`, and the backend runs the CPU backend's JavaScript kernel on views instead.
+
+import type { DType } from '../../core/dtype.js';
+import { sizeOf } from '../../core/shape.js';
+import type { BinaryFn, ElementwiseKernel, ScalarExpr, UnaryFn } from '../../ops/kernel-ir.js';
+import { loopNest } from '../cpu/elementwise-codegen.js';
+import { FunctionBuilder, Local, ModuleBuilder, PlainOp, SimdOp } from './encoder/index.js';
+import { addConst, loadParam, minU } from './codegen-util.js';
+
+export type Precision = 'float64' | 'float32';
+
+/** The exported entry: run(start, end, tid, params), params → [operand addresses…, output address]. */
+export const ELEMENTWISE_EXPORT = 'run';
+
+export const MEMORY_IMPORT = { module: 'env', name: 'memory', minPages: 1, maxPages: 65536, shared: true } as const;
+
+const VECTOR_UNARY: ReadonlySet<UnaryFn> = new Set<UnaryFn>(['neg', 'abs', 'sqrt', 'rsqrt', 'recip', 'relu', 'floor', 'ceil', 'square', 'roundF32']);
+const VECTOR_BINARY: ReadonlySet<BinaryFn> = new Set<BinaryFn>(['add', 'sub', 'mul', 'div', 'max', 'min']);
+
+function isWasmFloat(d: DType): boolean {
+  return d === 'float32' || d === 'float64';
+}
+
+function unsupportedFn(e: ScalarExpr): string | undefined {
+  switch (e.kind) {
+    case 'operand':
+    case 'const':
+      return undefined;
+    case 'unary': return VECTOR_UNARY.has(e.fn) ? unsupportedFn(e.arg) : e.fn;
+    case 'binary': return VECTOR_BINARY.has(e.fn) ? unsupportedFn(e.lhs) ?? unsupportedFn(e.rhs) : e.fn;
+  }
+}
+
+/** Why the kernel has no wasm form (the backend then runs the CPU kernel), or undefined. */
+export function unsupportedReason(k: ElementwiseKernel): string | undefined {
+  if (!isWasmFloat(k.outDtype)) return `output dtype ${k.outDtype}`;
+  const bad = k.operands.findIndex((o) => !isWasmFloat(o.dtype));
+  if (bad >= 0) return `operand ${bad} dtype ${k.operands[bad].dtype}`;
+  const fn = unsupportedFn(k.expr);
+  if (fn !== undefined) return `function ${fn} has no SIMD form`;
+  if (sizeOf(k.outDims) * 8 >= 2 ** 32) return 'more elements than a 32-bit memory holds';
+  return undefined;
+}
+
+/** Rows × runs view of the kernel: the merged loop nest, with every operand's innermost stride 0 or 1. */
+export interface RowLayout {
+  /** Merged dims (at least one); the last is the run length. */
+  readonly dims: readonly number[];
+  /** Per operand, element strides over `dims`. */
+  readonly strides: readonly (readonly number[])[];
+}
+
+export function rowLayout(k: ElementwiseKernel): RowLayout {
+  const nest = loopNest(k);
+  if (nest.dims.length === 0) return { dims: [1], strides: k.operands.map(() => [0]) };
+  for (const s of nest.strides) {
+    const inner = s[s.length - 1];
+    if (inner !== 0 && inner !== 1) throw new Error(`wasm elementwise: innermost stride ${inner} (expected 0 or 1)`);
+  }
+  return nest;
+}
+
+/** A one-line description of the generated loop (for inspection and tests). */
+export function describeWasmKernel(k: ElementwiseKernel, precision: Precision = 'float64'): string {
+  const reason = unsupportedReason(k);
+  if (reason !== undefined) return `js fallback (${reason})`;
+  const { dims, strides } = rowLayout(k);
+  const run = dims[dims.length - 1];
+  const ops = k.operands.map((o, j) => `x${j}:${o.dtype === 'float32' ? 'f32' : 'f64'} ${strides[j][dims.length - 1] === 1 ? 'vector' : 'splat'}`);
+  return `${precision === 'float64' ? 'f64x2' : 'f32x4'} rows ${sizeOf(dims) / run} × run ${run}; ${ops.join(', ')}`;
+}
+
+interface Lanes {
+  readonly width: number;
+  readonly scalar: 'f32' | 'f64';
+  readonly vec: 'f32x4' | 'f64x2';
+}
+
+const F32: Lanes = { width: 4, scalar: 'f32', vec: 'f32x4' };
+const F64: Lanes = { width: 2, scalar: 'f64', vec: 'f64x2' };
+
+const bytesOf = (d: DType): number => (d === 'float64' ? 8 : 4);
+
+/** Map key of a constant: −0 and +0 are different constants (Map keys would merge them). */
+const constKey = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+
+/** The module bytes of one elementwise kernel (exports `run`). */
+export function buildElementwiseModule(k: ElementwiseKernel, precision: Precision = 'float64'): Uint8Array {
+  const reason = unsupportedReason(k);
+  if (reason !== undefined) throw new Error(`wasm elementwise: unsupported kernel (${reason})`);
+  const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
+  m.addFunction(new ElementwiseEmitter(k, precision === 'float64' ? F64 : F32).emit(), ELEMENTWISE_EXPORT);
+  return m.encode();
+}
+
+class ElementwiseEmitter {
+  private readonly f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  private readonly layout: RowLayout;
+  private readonly contiguous: boolean[];
+  private readonly vecConsts = new Map<string, Local>();
+  private readonly scalarConsts = new Map<string, Local>();
+  private vx: Local[] = [];
+  private sx: Local[] = [];
+  private splatV: (Local | undefined)[] = [];
+  private splatS: (Local | undefined)[] = [];
+
+  constructor(private readonly k: ElementwiseKernel, private readonly lanes: Lanes) {
+    this.layout = rowLayout(k);
+    const q = this.layout.dims.length;
+    this.contiguous = this.layout.strides.map((s) => s[q - 1] === 1);
+  }
+
+  emit(): FunctionBuilder {
+    const { f, k, lanes } = this;
+    const { dims, strides } = this.layout;
+    const n = k.operands.length;
+    const q = dims.length;
+    const run = dims[q - 1];
+    const start = f.param(0);
+    const end = f.param(1);
+    const params = f.param(3);
+    const addr = k.operands.map((_, j) => loadParam(f, params, j));
+    const out = loadParam(f, params, n);
+    const size = k.operands.map((o) => bytesOf(o.dtype));
+    const outSize = bytesOf(k.outDtype);
+
+    // Constants, hoisted out of the loops.
+    this.collectConsts(k.expr);
+    const pos = f.local('i32');
+    const col = f.local('i32');
+    const rem = f.local('i32');
+    const runLen = f.local('i32');
+    const cnt = f.local('i32');
+    const po = f.local('i32');
+    const t0 = f.local('i32');
+    const t1 = f.local('i32');
+    const coord = dims.slice(0, q - 1).map(() => f.local('i32'));
+    const base = k.operands.map(() => f.local('i32'));
+    const ptr = k.operands.map(() => f.local('i32'));
+    this.vx = k.operands.map(() => f.local('v128'));
+    this.sx = k.operands.map(() => f.local(lanes.scalar));
+    this.splatV = k.operands.map((_, j) => (this.contiguous[j] ? undefined : f.local('v128')));
+    this.splatS = k.operands.map((_, j) => (this.contiguous[j] ? undefined : f.local(lanes.scalar)));
+
+    f.block((exit) => {
+      f.get(start).get(end).op('i32.ge_u').brIf(exit);
+      // row = start / run, col = start % run; coordinates of the row over the outer merged dims.
+      f.get(start).i32(run).op('i32.div_u').set(rem);
+      f.get(start).get(rem).i32(run).op('i32.mul').op('i32.sub').set(col);
+      for (let d = q - 2; d >= 0; d--) {
+        f.get(rem).i32(dims[d]).op('i32.rem_u').set(coord[d]);
+        f.get(rem).i32(dims[d]).op('i32.div_u').set(rem);
+      }
+      for (let j = 0; j < n; j++) {
+        f.get(addr[j]);
+        for (let d = 0; d < q - 1; d++) {
+          const s = strides[j][d] * size[j];
+          if (s !== 0) f.get(coord[d]).i32(s).op('i32.mul').op('i32.add');
+        }
+        f.set(base[j]);
+      }
+      f.get(start).set(pos);
+      f.get(out).get(start).i32(outSize).op('i32.mul').op('i32.add').set(po);
+
+      f.loop((rows) => {
+        // runLen = min(run − col, end − pos)
+        minU(f, () => void f.i32(run).get(col).op('i32.sub'), () => void f.get(end).get(pos).op('i32.sub'), t0, t1);
+        f.tee(runLen).set(cnt);
+        for (let j = 0; j < n; j++) {
+          if (this.contiguous[j]) {
+            f.get(base[j]).get(col).i32(size[j]).op('i32.mul').op('i32.add').set(ptr[j]);
+          } else {
+            const s = this.splatS[j];
+            const v = this.splatV[j];
+            if (s === undefined || v === undefined) throw new Error('unreachable: splat locals');
+            this.loadScalar(k.operands[j].dtype, base[j], 0);
+            f.tee(s).simd(`${lanes.vec}.splat`).set(v);
+          }
+        }
+        // Vector body.
+        f.block((vecDone) => {
+          f.loop((again) => {
+            f.get(cnt).i32(lanes.width).op('i32.lt_u').brIf(vecDone);
+            for (let j = 0; j < n; j++) if (this.contiguous[j]) this.loadVector(k.operands[j].dtype, ptr[j], this.vx[j]);
+            f.get(po);
+            this.vector(k.expr);
+            this.storeVector(k.outDtype);
+            for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, ptr[j], lanes.width * size[j]);
+            addConst(f, po, lanes.width * outSize);
+            f.get(cnt).i32(lanes.width).op('i32.sub').set(cnt);
+            f.br(again);
+          });
+        });
+        // Scalar tail of the run.
+        f.block((tailDone) => {
+          f.loop((again) => {
+            f.get(cnt).op('i32.eqz').brIf(tailDone);
+            for (let j = 0; j < n; j++) {
+              if (!this.contiguous[j]) continue;
+              this.loadScalar(k.operands[j].dtype, ptr[j], 0);
+              f.set(this.sx[j]);
+            }
+            f.get(po);
+            this.scalar(k.expr);
+            this.storeScalar(k.outDtype);
+            for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, ptr[j], size[j]);
+            addConst(f, po, outSize);
+            f.get(cnt).i32(1).op('i32.sub').set(cnt);
+            f.br(again);
+          });
+        });
+        f.get(pos).get(runLen).op('i32.add').tee(pos);
+        f.get(end).op('i32.ge_u').brIf(exit);
+        f.i32(0).set(col);
+        // Odometer over the outer dims (the outermost never wraps inside [start, end)).
+        this.advance(q - 2, coord, base, size);
+        f.br(rows);
+      });
+    });
+    return f;
+  }
+
+  /** coord[d]++ with carry into outer dims, moving every operand's row base along. */
+  private advance(d: number, coord: readonly Local[], base: readonly Local[], size: readonly number[]): void {
+    if (d < 0) return;
+    const { f } = this;
+    const { dims, strides } = this.layout;
+    addConst(f, coord[d], 1);
+    base.forEach((b, j) => addConst(f, b, strides[j][d] * size[j]));
+    if (d === 0) return;
+    f.get(coord[d]).i32(dims[d]).op('i32.eq');
+    f.if(() => {
+      f.i32(0).set(coord[d]);
+      base.forEach((b, j) => addConst(f, b, -strides[j][d] * size[j] * dims[d]));
+      this.advance(d - 1, coord, base, size);
+    });
+  }
+
+  private collectConsts(e: ScalarExpr): void {
+    const { f, lanes } = this;
+    switch (e.kind) {
+      case 'operand': return;
+      case 'const': {
+        const key = constKey(e.value);
+        if (this.vecConsts.has(key)) return;
+        const v = f.local('v128');
+        const s = f.local(lanes.scalar);
+        if (lanes.scalar === 'f32') f.f32(e.value).tee(s).simd('f32x4.splat').set(v);
+        else f.f64(e.value).tee(s).simd('f64x2.splat').set(v);
+        this.vecConsts.set(key, v);
+        this.scalarConsts.set(key, s);
+        return;
+      }
+      case 'unary':
+        if (e.fn === 'rsqrt' || e.fn === 'recip') this.collectConsts({ kind: 'const', value: 1 });
+        if (e.fn === 'relu') this.collectConsts({ kind: 'const', value: 0 });
+        this.collectConsts(e.arg);
+        return;
+      case 'binary':
+        this.collectConsts(e.lhs);
+        this.collectConsts(e.rhs);
+    }
+  }
+
+  private constLocal(map: ReadonlyMap<string, Local>, value: number): Local {
+    const l = map.get(constKey(value));
+    if (l === undefined) throw new Error(`unreachable: constant ${value} not hoisted`);
+    return l;
+  }
+
+  /** Push the element at ptr + offset as the lane scalar type. */
+  private loadScalar(dtype: DType, ptr: Local, offset: number): void {
+    const { f, lanes } = this;
+    f.get(ptr);
+    if (dtype === 'float32') {
+      f.mem('f32.load', offset);
+      if (lanes.scalar === 'f64') f.op('f64.promote_f32');
+    } else {
+      f.mem('f64.load', offset);
+      if (lanes.scalar === 'f32') f.op('f32.demote_f64');
+    }
+  }
+
+  private loadVector(dtype: DType, ptr: Local, into: Local): void {
+    const { f, lanes } = this;
+    if (lanes.vec === 'f64x2') {
+      if (dtype === 'float32') f.get(ptr).vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
+      else f.get(ptr).vmem('v128.load');
+    } else if (dtype === 'float32') {
+      f.get(ptr).vmem('v128.load');
+    } else {
+      // Four float64 values: demote each pair and join the low halves.
+      f.get(ptr).vmem('v128.load').simd('f32x4.demote_f64x2_zero');
+      f.get(ptr).vmem('v128.load', 16).simd('f32x4.demote_f64x2_zero');
+      f.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+    }
+    f.set(into);
+  }
+
+  /** Stack: [address, vector] → stores the vector's `width` elements in the output dtype. */
+  private storeVector(dtype: DType): void {
+    const { f, lanes } = this;
+    if (lanes.vec === 'f64x2') {
+      if (dtype === 'float32') f.simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
+      else f.vmem('v128.store');
+      return;
+    }
+    if (dtype === 'float32') {
+      f.vmem('v128.store');
+      return;
+    }
+    // Four float32 lanes to four float64 values: two stores (the address is re-derived for the second).
+    const v = f.local('v128');
+    const a = f.local('i32');
+    f.set(v).tee(a).get(v).simd('f64x2.promote_low_f32x4').vmem('v128.store');
+    f.get(a).get(v).get(v).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]).simd('f64x2.promote_low_f32x4').vmem('v128.store', 16);
+  }
+
+  /** Stack: [address, scalar] → stores one element. */
+  private storeScalar(dtype: DType): void {
+    const { f, lanes } = this;
+    if (dtype === 'float32') {
+      if (lanes.scalar === 'f64') f.op('f32.demote_f64');
+      f.mem('f32.store');
+    } else {
+      if (lanes.scalar === 'f32') f.op('f64.promote_f32');
+      f.mem('f64.store');
+    }
+  }
+
+  private operandVector(j: number): Local {
+    return this.contiguous[j] ? this.vx[j] : (this.splatV[j] ?? this.vx[j]);
+  }
+
+  private operandScalar(j: number): Local {
+    return this.contiguous[j] ? this.sx[j] : (this.splatS[j] ?? this.sx[j]);
+  }
+
+  /** Push the expression's value as a vector. */
+  private vector(e: ScalarExpr): void {
+    const { f, lanes } = this;
+    const op = (name: 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil'): SimdOp => `${lanes.vec}.${name}`;
+    switch (e.kind) {
+      case 'operand':
+        f.get(this.operandVector(e.index));
+        return;
+      case 'const':
+        f.get(this.constLocal(this.vecConsts, e.value));
+        return;
+      case 'binary':
+        if (e.fn === 'pow') throw new Error('unreachable: pow');
+        this.vector(e.lhs);
+        this.vector(e.rhs);
+        f.simd(op(e.fn));
+        return;
+      case 'unary':
+        switch (e.fn) {
+          case 'rsqrt':
+            f.get(this.constLocal(this.vecConsts, 1));
+            this.vector(e.arg);
+            f.simd(op('sqrt')).simd(op('div'));
+            return;
+          case 'recip':
+            f.get(this.constLocal(this.vecConsts, 1));
+            this.vector(e.arg);
+            f.simd(op('div'));
+            return;
+          case 'relu':
+            // max(x, 0): NaN stays NaN and −0 becomes +0, as the CPU kernel's relu.
+            this.vector(e.arg);
+            f.get(this.constLocal(this.vecConsts, 0)).simd(op('max'));
+            return;
+          case 'square': {
+            const t = f.local('v128');
+            this.vector(e.arg);
+            f.tee(t).get(t).simd(op('mul'));
+            return;
+          }
+          case 'roundF32':
+            this.vector(e.arg);
+            if (lanes.vec === 'f64x2') f.simd('f32x4.demote_f64x2_zero').simd('f64x2.promote_low_f32x4');
+            return;
+          case 'neg':
+          case 'abs':
+          case 'sqrt':
+          case 'floor':
+          case 'ceil':
+            this.vector(e.arg);
+            f.simd(op(e.fn));
+            return;
+          default:
+            throw new Error(`unreachable: unary ${e.fn}`);
+        }
+    }
+  }
+
+  /** Push the expression's value as a scalar of the lane type (the same arithmetic as `vector`). */
+  private scalar(e: ScalarExpr): void {
+    const { f, lanes } = this;
+    const op = (name: 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil'): PlainOp => `${lanes.scalar}.${name}`;
+    switch (e.kind) {
+      case 'operand':
+        f.get(this.operandScalar(e.index));
+        return;
+      case 'const':
+        f.get(this.constLocal(this.scalarConsts, e.value));
+        return;
+      case 'binary':
+        if (e.fn === 'pow') throw new Error('unreachable: pow');
+        this.scalar(e.lhs);
+        this.scalar(e.rhs);
+        f.op(op(e.fn));
+        return;
+      case 'unary':
+        switch (e.fn) {
+          case 'rsqrt':
+            f.get(this.constLocal(this.scalarConsts, 1));
+            this.scalar(e.arg);
+            f.op(op('sqrt')).op(op('div'));
+            return;
+          case 'recip':
+            f.get(this.constLocal(this.scalarConsts, 1));
+            this.scalar(e.arg);
+            f.op(op('div'));
+            return;
+          case 'relu':
+            this.scalar(e.arg);
+            f.get(this.constLocal(this.scalarConsts, 0)).op(op('max'));
+            return;
+          case 'square': {
+            const t = f.local(lanes.scalar);
+            this.scalar(e.arg);
+            f.tee(t).get(t).op(op('mul'));
+            return;
+          }
+          case 'roundF32':
+            this.scalar(e.arg);
+            if (lanes.scalar === 'f64') f.op('f32.demote_f64').op('f64.promote_f32');
+            return;
+          case 'neg':
+          case 'abs':
+          case 'sqrt':
+          case 'floor':
+          case 'ceil':
+            this.scalar(e.arg);
+            f.op(op(e.fn));
+            return;
+          default:
+            throw new Error(`unreachable: unary ${e.fn}`);
+        }
+    }
+  }
+}

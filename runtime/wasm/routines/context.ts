@@ -1,0 +1,33 @@
+// What a wasm routine needs from the backend: the heap, the worker pool, cached module registration,
+// the parameter block, scratch memory, and elementwise dispatch (for fused epilogues).
+
+import type { DType } from '../../../core/dtype.js';
+import type { ElementwiseKernel } from '../../../ops/kernel-ir.js';
+import type { WasmHeap } from '../heap.js';
+import type { PoolModule, WorkerPool } from '../pool.js';
+
+/** A backend buffer: `size` elements of `dtype` at byte `offset` of the shared memory. */
+export interface WasmBuffer {
+  readonly dtype: DType;
+  readonly size: number;
+  readonly offset: number;
+  /** The allocation it belongs to (views share it; it is released when no buffer references it). */
+  readonly region: object;
+}
+
+export interface WasmRoutineContext {
+  readonly heap: WasmHeap;
+  readonly pool: WorkerPool;
+  /** Compile (once per process) and instantiate (once per backend) a module built by `build`. */
+  module(key: string, build: () => Uint8Array, exports: readonly string[]): PoolModule;
+  /** Write i32 parameters into the backend's parameter block and return its address. */
+  params(values: readonly number[]): number;
+  /** Run an elementwise kernel (wasm or its JavaScript fallback) from operand buffers into `out`. */
+  elementwise(kernel: ElementwiseKernel, operands: readonly WasmBuffer[], out: WasmBuffer): void;
+  /** A buffer over scratch memory (released with `releaseScratch`). */
+  scratchBuffer(dtype: DType, size: number): WasmBuffer;
+  releaseScratch(b: WasmBuffer): void;
+}
+
+/** Work below this many elements (or multiply-adds) runs on the main thread: waking workers costs more. */
+export const PARALLEL_MIN_WORK = 1 << 16;

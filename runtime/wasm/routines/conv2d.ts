@@ -1,0 +1,60 @@
+// 2-D convolution in wasm: for each (image, group, block of output pixels) the im2col panels of the
+// block are packed straight from the input into per-thread scratch (padding and dilation resolved
+// while packing), then the GEMM micro-kernel multiplies the group's weights [M/G × C/G·kH·kW] by them,
+// starting from the bias. A fused epilogue runs as a second elementwise pass over the raw output.
+// Non-float32 operands return false (the backend runs the CPU routine).
+
+import type { RoutineCall } from '../../../ops/kernel-ir.js';
+import { ALIGN } from '../heap.js';
+import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_TMP_BYTES } from './gemm.js';
+import type { WasmBuffer, WasmRoutineContext } from './context.js';
+import { epilogueKernel } from './epilogue.js';
+
+type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
+
+/** Target bytes of one block's packed im2col panels (stays in L2 while the weights stream past). */
+const PACKED_TARGET_BYTES = 96 * 1024;
+const MAX_BLOCK = 256;
+const PARALLEL_MIN_MACS = 1 << 18;
+
+export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): boolean {
+  const [x, w] = inputs;
+  const bias = call.hasBias ? inputs[2] : undefined;
+  const out = outputs[0];
+  const epilogue = call.epilogue;
+  if (x.dtype !== 'float32' || w.dtype !== 'float32' || (bias !== undefined && bias.dtype !== 'float32')) return false;
+  if (epilogue === undefined ? out.dtype !== 'float32' : epilogue.operands[0].dtype !== 'float32') return false;
+  const [nb, C, H, W] = call.xDims;
+  const [M, cg, kh, kw] = call.wDims;
+  const [, , OH, OW] = call.outDims;
+  const G = call.group;
+  const mg = M / G;
+  const P = OH * OW;
+  const K = cg * kh * kw;
+  if (nb * M * P === 0) return epilogue === undefined;
+  const heap = ctx.heap;
+  const mod = ctx.module('gemm', buildGemmModule, GEMM_EXPORTS);
+  const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
+  const PB = Math.min(roundUp(P, PANEL), MAX_BLOCK, Math.max(PANEL, Math.floor(PACKED_TARGET_BYTES / (4 * Math.max(1, K)) / PANEL) * PANEL));
+  const nPB = Math.ceil(P / PB);
+  const stride = roundUp(TILE_TMP_BYTES + 8 * PB + (PB / PANEL) * K * PANEL * 4, ALIGN);
+  const raw = epilogue === undefined || out.dtype === 'float32' ? out : ctx.scratchBuffer('float32', nb * M * P);
+  const scratch = heap.alloc(ctx.pool.threads * stride);
+  try {
+    const [sh, sw] = call.strides;
+    const [dh, dw] = call.dilations;
+    const [pt, pl] = call.pads;
+    const params = [x.offset, w.offset, bias?.offset ?? 0, raw.offset, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw, pt, pl, K, nPB, PB, scratch, stride];
+    ctx.pool.run(mod, 2, nb * G * nPB, 1, ctx.params(params), nb * M * P * K >= PARALLEL_MIN_MACS);
+  } finally {
+    heap.release(scratch);
+  }
+  if (epilogue !== undefined) {
+    try {
+      ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...inputs.slice(call.hasBias ? 3 : 2)], out);
+    } finally {
+      if (raw !== out) ctx.releaseScratch(raw);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,452 @@
+// The wasm GEMM module shared by matmul and conv2d: a 4×8 f32x4 register-blocked micro-kernel over a
+// B packed in panels of 8 columns ([panel][k][8], zero-padded), B packing (plain or transposed), the
+// batched matmul driver, and the conv2d driver that packs im2col panels straight from the input into
+// per-thread scratch. Accumulation is float32 (as in every float32 BLAS): each output element is one
+// dot product in k order, computed entirely by one chunk, so results never depend on the chunking or
+// the thread count. The CPU backend accumulates in float64; the difference is within float32
+// tolerance (measured in the tests).
+
+import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
+import { MEMORY_IMPORT } from '../elementwise.js';
+import { addConst, loadParam, minU } from '../codegen-util.js';
+
+/** Rows × columns of the register block. */
+export const TILE_ROWS = 4;
+export const PANEL = 8;
+/** Bytes of one packed panel row (8 float32). */
+const PANEL_ROW_BYTES = PANEL * 4;
+/** Per-thread scratch bytes the micro-kernel uses for edge tiles (4 × 8 float32). */
+export const TILE_TMP_BYTES = TILE_ROWS * PANEL_ROW_BYTES;
+
+/**
+ * block(aPtr, rsA, ksA, rows, bp, panels, K, cPtr, ldc, nCols, bias, tmp):
+ * C[r, c] = Σ_k A[r, k]·Bp[k, c] (+ bias[r]) for r < rows, c < nCols, where A[r, k] is the float32 at
+ * aPtr + r·rsA + k·ksA (bytes; row-major, transposed and conv weights alike), Bp is `panels` packed
+ * panels at bp, and C[r, c] is at cPtr + r·ldc + 4c. bias = 0: none.
+ */
+function microKernelBlock(): FunctionBuilder {
+  const f = new FunctionBuilder(Array<'i32'>(12).fill('i32'));
+  const [aPtr, rsA, ksA, rows, bp, panels, K, cPtr, ldc, nCols, bias, tmp] = Array.from({ length: 12 }, (_, i) => f.param(i));
+  const j = f.local('i32');
+  const i = f.local('i32');
+  const k = f.local('i32');
+  const pb = f.local('i32');
+  const cp = f.local('i32');
+  const colsValid = f.local('i32');
+  const rowsValid = f.local('i32');
+  const s0 = f.local('i32');
+  const s1 = f.local('i32');
+  const r = f.local('i32');
+  const c = f.local('i32');
+  const pa = [0, 1, 2, 3].map(() => f.local('i32'));
+  const acc = Array.from({ length: 8 }, () => f.local('v128'));
+  const b0 = f.local('v128');
+  const b1 = f.local('v128');
+  const av = f.local('v128');
+  const panelBytes = f.local('i32');
+  f.get(K).i32(PANEL_ROW_BYTES).op('i32.mul').set(panelBytes);
+  // Row index clamped to the last valid row (edge tiles compute duplicates and store only valid rows).
+  const clampedRow = (rr: number): void => {
+    minU(f, () => void f.get(i).i32(rr).op('i32.add'), () => void f.get(rows).i32(1).op('i32.sub'), s0, s1);
+  };
+  f.i32(0).set(j);
+  f.block((panelsDone) => {
+    f.loop((panelLoop) => {
+      f.get(j).get(panels).op('i32.ge_u').brIf(panelsDone);
+      minU(f, () => void f.i32(PANEL), () => void f.get(nCols).get(j).i32(PANEL).op('i32.mul').op('i32.sub'), s0, s1);
+      f.set(colsValid);
+      f.i32(0).set(i);
+      f.block((rowsDone) => {
+        f.loop((rowLoop) => {
+          f.get(i).get(rows).op('i32.ge_u').brIf(rowsDone);
+          minU(f, () => void f.i32(TILE_ROWS), () => void f.get(rows).get(i).op('i32.sub'), s0, s1);
+          f.set(rowsValid);
+          for (let rr = 0; rr < TILE_ROWS; rr++) {
+            f.get(aPtr);
+            clampedRow(rr);
+            f.get(rsA).op('i32.mul').op('i32.add').set(pa[rr]);
+          }
+          f.get(bias).if(
+            () => {
+              for (let rr = 0; rr < TILE_ROWS; rr++) {
+                f.get(bias);
+                clampedRow(rr);
+                f.i32(4).op('i32.mul').op('i32.add').vmem('v128.load32_splat').tee(acc[2 * rr]).set(acc[2 * rr + 1]);
+              }
+            },
+            () => {
+              for (const a of acc) f.f32x4(0, 0, 0, 0).set(a);
+            },
+          );
+          f.get(bp).get(j).get(panelBytes).op('i32.mul').op('i32.add').set(pb);
+          f.get(K).set(k);
+          f.block((kDone) => {
+            f.loop((kLoop) => {
+              f.get(k).op('i32.eqz').brIf(kDone);
+              f.get(pb).vmem('v128.load').set(b0);
+              f.get(pb).vmem('v128.load', 16).set(b1);
+              for (let rr = 0; rr < TILE_ROWS; rr++) {
+                f.get(pa[rr]).vmem('v128.load32_splat').set(av);
+                f.get(acc[2 * rr]).get(av).get(b0).simd('f32x4.mul').simd('f32x4.add').set(acc[2 * rr]);
+                f.get(acc[2 * rr + 1]).get(av).get(b1).simd('f32x4.mul').simd('f32x4.add').set(acc[2 * rr + 1]);
+                f.get(pa[rr]).get(ksA).op('i32.add').set(pa[rr]);
+              }
+              addConst(f, pb, PANEL_ROW_BYTES);
+              f.get(k).i32(1).op('i32.sub').set(k);
+              f.br(kLoop);
+            });
+          });
+          // cp = cPtr + i·ldc + 32·j
+          f.get(cPtr).get(i).get(ldc).op('i32.mul').op('i32.add').get(j).i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').set(cp);
+          f.get(rowsValid).i32(TILE_ROWS).op('i32.eq').get(colsValid).i32(PANEL).op('i32.eq').op('i32.and');
+          f.if(
+            () => {
+              for (let rr = 0; rr < TILE_ROWS; rr++) {
+                f.get(cp).get(acc[2 * rr]).vmem('v128.store');
+                f.get(cp).get(acc[2 * rr + 1]).vmem('v128.store', 16);
+                if (rr < TILE_ROWS - 1) f.get(cp).get(ldc).op('i32.add').set(cp);
+              }
+            },
+            () => {
+              // Edge tile: through the per-thread tmp tile, then only the valid elements.
+              for (let rr = 0; rr < TILE_ROWS; rr++) {
+                f.get(tmp).get(acc[2 * rr]).vmem('v128.store', rr * PANEL_ROW_BYTES);
+                f.get(tmp).get(acc[2 * rr + 1]).vmem('v128.store', rr * PANEL_ROW_BYTES + 16);
+              }
+              f.i32(0).set(r);
+              f.block((rd) => {
+                f.loop((rl) => {
+                  f.get(r).get(rowsValid).op('i32.ge_u').brIf(rd);
+                  f.i32(0).set(c);
+                  f.block((cd) => {
+                    f.loop((cl) => {
+                      f.get(c).get(colsValid).op('i32.ge_u').brIf(cd);
+                      f.get(cp).get(r).get(ldc).op('i32.mul').op('i32.add').get(c).i32(4).op('i32.mul').op('i32.add');
+                      f.get(tmp).get(r).i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').get(c).i32(4).op('i32.mul').op('i32.add').mem('f32.load');
+                      f.mem('f32.store');
+                      addConst(f, c, 1);
+                      f.br(cl);
+                    });
+                  });
+                  addConst(f, r, 1);
+                  f.br(rl);
+                });
+              });
+            },
+          );
+          addConst(f, i, TILE_ROWS);
+          f.br(rowLoop);
+        });
+      });
+      addConst(f, j, 1);
+      f.br(panelLoop);
+    });
+  });
+  return f;
+}
+
+/**
+ * packB(start, end, tid, params): unit u = (matrix, panel). params: b, K, N, transB, dst, nPanels.
+ * dst[(mat·nPanels + panel)·K·8 + k·8 + c] = B_mat(k, panel·8 + c), 0 past N.
+ */
+function packB(): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [start, end, , params] = [0, 1, 2, 3].map((i) => f.param(i));
+  const b = loadParam(f, params, 0);
+  const K = loadParam(f, params, 1);
+  const N = loadParam(f, params, 2);
+  const transB = loadParam(f, params, 3);
+  const dst = loadParam(f, params, 4);
+  const nPanels = loadParam(f, params, 5);
+  const u = f.local('i32');
+  const mat = f.local('i32');
+  const n0 = f.local('i32');
+  const src = f.local('i32');
+  const d = f.local('i32');
+  const k = f.local('i32');
+  const c = f.local('i32');
+  const n = f.local('i32');
+  const full = f.local('i32');
+  const val = f.local('f32');
+  f.get(start).set(u);
+  f.block((exit) => {
+    f.loop((again) => {
+      f.get(u).get(end).op('i32.ge_u').brIf(exit);
+      f.get(u).get(nPanels).op('i32.div_u').set(mat);
+      f.get(u).get(mat).get(nPanels).op('i32.mul').op('i32.sub').i32(PANEL).op('i32.mul').set(n0);
+      f.get(b).get(mat).get(K).op('i32.mul').get(N).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(src);
+      f.get(dst).get(u).get(K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').set(d);
+      f.get(n0).i32(PANEL).op('i32.add').get(N).op('i32.le_u').get(transB).op('i32.eqz').op('i32.and').set(full);
+      f.i32(0).set(k);
+      f.block((kd) => {
+        f.loop((kl) => {
+          f.get(k).get(K).op('i32.ge_u').brIf(kd);
+          f.get(full).if(
+            () => {
+              // A whole row of the panel: two vector copies from B's row k.
+              const at = (): void => void f.get(src).get(k).get(N).op('i32.mul').get(n0).op('i32.add').i32(4).op('i32.mul').op('i32.add');
+              f.get(d);
+              at();
+              f.vmem('v128.load').vmem('v128.store');
+              f.get(d);
+              at();
+              f.vmem('v128.load', 16).vmem('v128.store', 16);
+            },
+            () => {
+              f.i32(0).set(c);
+              f.block((cd) => {
+                f.loop((cl) => {
+                  f.get(c).i32(PANEL).op('i32.ge_u').brIf(cd);
+                  f.get(n0).get(c).op('i32.add').set(n);
+                  f.f32(0).set(val);
+                  f.get(n).get(N).op('i32.lt_u');
+                  f.if(() => {
+                    // B(k, n) = transB ? b[n·K + k] : b[k·N + n]
+                    f.get(transB);
+                    f.if(
+                      () => void f.get(src).get(n).get(K).op('i32.mul').get(k).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(n),
+                      () => void f.get(src).get(k).get(N).op('i32.mul').get(n).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(n),
+                    );
+                    f.get(n).mem('f32.load').set(val);
+                  });
+                  f.get(d).get(c).i32(4).op('i32.mul').op('i32.add').get(val).mem('f32.store');
+                  addConst(f, c, 1);
+                  f.br(cl);
+                });
+              });
+            },
+          );
+          addConst(f, d, PANEL_ROW_BYTES);
+          addConst(f, k, 1);
+          f.br(kl);
+        });
+      });
+      addConst(f, u, 1);
+      f.br(again);
+    });
+  });
+  return f;
+}
+
+/**
+ * matmul(start, end, tid, params): unit u = (batch p, row block rb, column block cb).
+ * params: a, rsA, ksA, M, K, N, packed, nPanels, out, aOffTab, bIdxTab, nRB, nCB, RB, CBP, tmpBase.
+ */
+function matmulDriver(block: number): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
+  const names = ['a', 'rsA', 'ksA', 'M', 'K', 'N', 'packed', 'nPanels', 'out', 'aOffTab', 'bIdxTab', 'nRB', 'nCB', 'RB', 'CBP', 'tmpBase'] as const;
+  const P = Object.fromEntries(names.map((n, i) => [n, loadParam(f, params, i)])) as Record<(typeof names)[number], Local>;
+  const u = f.local('i32');
+  const p = f.local('i32');
+  const rem = f.local('i32');
+  const rb = f.local('i32');
+  const cb = f.local('i32');
+  const r0 = f.local('i32');
+  const j0 = f.local('i32');
+  const per = f.local('i32');
+  const s0 = f.local('i32');
+  const s1 = f.local('i32');
+  const tmp = f.local('i32');
+  f.get(P.nRB).get(P.nCB).op('i32.mul').set(per);
+  f.get(P.tmpBase).get(tid).i32(TILE_TMP_BYTES).op('i32.mul').op('i32.add').set(tmp);
+  f.get(start).set(u);
+  f.block((exit) => {
+    f.loop((again) => {
+      f.get(u).get(end).op('i32.ge_u').brIf(exit);
+      f.get(u).get(per).op('i32.div_u').set(p);
+      f.get(u).get(p).get(per).op('i32.mul').op('i32.sub').set(rem);
+      f.get(rem).get(P.nCB).op('i32.div_u').set(rb);
+      f.get(rem).get(rb).get(P.nCB).op('i32.mul').op('i32.sub').set(cb);
+      f.get(rb).get(P.RB).op('i32.mul').set(r0);
+      f.get(cb).get(P.CBP).op('i32.mul').set(j0);
+      // aPtr = a + aOffTab[p] + r0·rsA
+      f.get(P.a).get(P.aOffTab).get(p).i32(4).op('i32.mul').op('i32.add').mem('i32.load').op('i32.add').get(r0).get(P.rsA).op('i32.mul').op('i32.add');
+      f.get(P.rsA).get(P.ksA);
+      minU(f, () => void f.get(P.RB), () => void f.get(P.M).get(r0).op('i32.sub'), s0, s1);
+      // bp = packed + (bIdx[p]·nPanels + j0)·K·32
+      f.get(P.packed).get(P.bIdxTab).get(p).i32(4).op('i32.mul').op('i32.add').mem('i32.load').get(P.nPanels).op('i32.mul').get(j0).op('i32.add');
+      f.get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
+      minU(f, () => void f.get(P.CBP), () => void f.get(P.nPanels).get(j0).op('i32.sub'), s0, s1);
+      f.get(P.K);
+      // cPtr = out + ((p·M + r0)·N + 8·j0)·4
+      f.get(P.out).get(p).get(P.M).op('i32.mul').get(r0).op('i32.add').get(P.N).op('i32.mul').get(j0).i32(PANEL).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add');
+      f.get(P.N).i32(4).op('i32.mul');
+      f.get(P.N).get(j0).i32(PANEL).op('i32.mul').op('i32.sub');
+      f.i32(0);
+      f.get(tmp);
+      f.call(block);
+      addConst(f, u, 1);
+      f.br(again);
+    });
+  });
+  return f;
+}
+
+/**
+ * conv(start, end, tid, params): unit u = (image n, group g, column block pb of PB output pixels).
+ * Packs the block's im2col panels into per-thread scratch, then runs the micro-kernel with the
+ * group's weights as A. params: x, w, bias, out, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw,
+ * pt, pl, K, nPB, PB, scratchBase, scratchStride.
+ */
+function convDriver(block: number): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
+  const names = ['x', 'w', 'bias', 'out', 'C', 'H', 'W', 'M', 'G', 'cg', 'mg', 'kh', 'kw', 'OW', 'P', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'K', 'nPB', 'PB', 'scratchBase', 'scratchStride'] as const;
+  const P = Object.fromEntries(names.map((n, i) => [n, loadParam(f, params, i)])) as Record<(typeof names)[number], Local>;
+  const u = f.local('i32');
+  const nb = f.local('i32');
+  const g = f.local('i32');
+  const pb = f.local('i32');
+  const rem = f.local('i32');
+  const p0 = f.local('i32');
+  const pw = f.local('i32');
+  const npan = f.local('i32');
+  const scratch = f.local('i32');
+  const iyTab = f.local('i32');
+  const ixTab = f.local('i32');
+  const packed = f.local('i32');
+  const c = f.local('i32');
+  const p = f.local('i32');
+  const oy = f.local('i32');
+  const ci = f.local('i32');
+  const ky = f.local('i32');
+  const kx = f.local('i32');
+  const kidx = f.local('i32');
+  const plane = f.local('i32');
+  const dy = f.local('i32');
+  const dx = f.local('i32');
+  const iy = f.local('i32');
+  const ix = f.local('i32');
+  const inside = f.local('i32');
+  const dst = f.local('i32');
+  const cols = f.local('i32');
+  const s0 = f.local('i32');
+  const s1 = f.local('i32');
+  const perN = f.local('i32');
+  f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').set(scratch);
+  // Scratch layout: [edge tile][iy table PB·4][ix table PB·4][packed panels].
+  f.get(scratch).i32(TILE_TMP_BYTES).op('i32.add').set(iyTab);
+  f.get(iyTab).get(P.PB).i32(4).op('i32.mul').op('i32.add').set(ixTab);
+  f.get(ixTab).get(P.PB).i32(4).op('i32.mul').op('i32.add').set(packed);
+  f.get(P.G).get(P.nPB).op('i32.mul').set(perN);
+  f.get(start).set(u);
+  f.block((exit) => {
+    f.loop((again) => {
+      f.get(u).get(end).op('i32.ge_u').brIf(exit);
+      f.get(u).get(perN).op('i32.div_u').set(nb);
+      f.get(u).get(nb).get(perN).op('i32.mul').op('i32.sub').set(rem);
+      f.get(rem).get(P.nPB).op('i32.div_u').set(g);
+      f.get(rem).get(g).get(P.nPB).op('i32.mul').op('i32.sub').set(pb);
+      f.get(pb).get(P.PB).op('i32.mul').set(p0);
+      minU(f, () => void f.get(P.PB), () => void f.get(P.P).get(p0).op('i32.sub'), s0, s1);
+      f.set(pw);
+      f.get(pw).i32(PANEL - 1).op('i32.add').i32(3).op('i32.shr_u').set(npan);
+      f.get(npan).i32(PANEL).op('i32.mul').set(cols);
+      // Input coordinates of each column's window origin; padding columns get an origin far outside.
+      f.i32(0).set(c);
+      f.block((td) => {
+        f.loop((tl) => {
+          f.get(c).get(cols).op('i32.ge_u').brIf(td);
+          f.get(c).get(pw).op('i32.lt_u');
+          f.if(
+            () => {
+              f.get(p0).get(c).op('i32.add').set(p);
+              f.get(p).get(P.OW).op('i32.div_u').set(oy);
+              f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add');
+              f.get(oy).get(P.sh).op('i32.mul').get(P.pt).op('i32.sub').mem('i32.store');
+              f.get(ixTab).get(c).i32(4).op('i32.mul').op('i32.add');
+              f.get(p).get(oy).get(P.OW).op('i32.mul').op('i32.sub').get(P.sw).op('i32.mul').get(P.pl).op('i32.sub').mem('i32.store');
+            },
+            () => {
+              f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').i32(-0x40000000).mem('i32.store');
+              f.get(ixTab).get(c).i32(4).op('i32.mul').op('i32.add').i32(-0x40000000).mem('i32.store');
+            },
+          );
+          addConst(f, c, 1);
+          f.br(tl);
+        });
+      });
+      // im2col: packed[(c>>3)·K + kidx][c&7] = x[n, g·cg + ci, iy, ix] or 0 outside.
+      f.i32(0).set(kidx);
+      f.i32(0).set(ci);
+      f.block((cid) => {
+        f.loop((cil) => {
+          f.get(ci).get(P.cg).op('i32.ge_u').brIf(cid);
+          // plane = x + ((n·C + g·cg + ci)·H·W)·4
+          f.get(P.x).get(nb).get(P.C).op('i32.mul').get(g).get(P.cg).op('i32.mul').op('i32.add').get(ci).op('i32.add');
+          f.get(P.H).op('i32.mul').get(P.W).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(plane);
+          f.i32(0).set(ky);
+          f.block((kyd) => {
+            f.loop((kyl) => {
+              f.get(ky).get(P.kh).op('i32.ge_u').brIf(kyd);
+              f.get(ky).get(P.dh).op('i32.mul').set(dy);
+              f.i32(0).set(kx);
+              f.block((kxd) => {
+                f.loop((kxl) => {
+                  f.get(kx).get(P.kw).op('i32.ge_u').brIf(kxd);
+                  f.get(kx).get(P.dw).op('i32.mul').set(dx);
+                  f.get(packed).get(kidx).i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').set(dst);
+                  f.i32(0).set(c);
+                  f.block((cd) => {
+                    f.loop((cl) => {
+                      f.get(c).get(cols).op('i32.ge_u').brIf(cd);
+                      f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').get(dy).op('i32.add').set(iy);
+                      f.get(ixTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').get(dx).op('i32.add').set(ix);
+                      f.get(iy).get(P.H).op('i32.lt_u').get(ix).get(P.W).op('i32.lt_u').op('i32.and').set(inside);
+                      // Branch-free: read a valid address (the plane start) when outside, then select 0.
+                      f.get(dst).get(c).i32(3).op('i32.shr_u').get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
+                      f.get(c).i32(7).op('i32.and').i32(4).op('i32.mul').op('i32.add');
+                      f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix).op('i32.add').i32(4).op('i32.mul').op('i32.add');
+                      f.get(plane).get(inside).op('select').mem('f32.load');
+                      f.f32(0).get(inside).op('select');
+                      f.mem('f32.store');
+                      addConst(f, c, 1);
+                      f.br(cl);
+                    });
+                  });
+                  addConst(f, kidx, 1);
+                  addConst(f, kx, 1);
+                  f.br(kxl);
+                });
+              });
+              addConst(f, ky, 1);
+              f.br(kyl);
+            });
+          });
+          addConst(f, ci, 1);
+          f.br(cil);
+        });
+      });
+      // C block = W_g [mg × K] · packed [K × pw]
+      f.get(P.w).get(g).get(P.mg).op('i32.mul').get(P.K).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
+      f.get(P.K).i32(4).op('i32.mul');
+      f.i32(4);
+      f.get(P.mg);
+      f.get(packed);
+      f.get(npan);
+      f.get(P.K);
+      f.get(P.out).get(nb).get(P.M).op('i32.mul').get(g).get(P.mg).op('i32.mul').op('i32.add').get(P.P).op('i32.mul').get(p0).op('i32.add').i32(4).op('i32.mul').op('i32.add');
+      f.get(P.P).i32(4).op('i32.mul');
+      f.get(pw);
+      // bias + g·mg·4, or 0 (none)
+      f.get(P.bias).get(g).get(P.mg).op('i32.mul').i32(4).op('i32.mul').op('i32.add').i32(0).get(P.bias).op('select');
+      f.get(scratch);
+      f.call(block);
+      addConst(f, u, 1);
+      f.br(again);
+    });
+  });
+  return f;
+}
+
+export const GEMM_EXPORTS = ['packB', 'matmul', 'conv'] as const;
+
+export function buildGemmModule(): Uint8Array {
+  const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
+  const block = m.addFunction(microKernelBlock());
+  m.addFunction(packB(), 'packB');
+  m.addFunction(matmulDriver(block), 'matmul');
+  m.addFunction(convDriver(block), 'conv');
+  return m.encode();
+}

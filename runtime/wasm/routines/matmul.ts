@@ -1,0 +1,101 @@
+// Batched matmul in wasm: pack every distinct B matrix into 8-column panels (transB folded into the
+// packing), then the 4×8 f32x4 micro-kernel over (batch, row block, column block) units; transA is a
+// pair of strides. A fused epilogue runs as a second elementwise pass over the raw output.
+// Non-float32 operands return false (the backend runs the CPU routine).
+
+import { sizeOf } from '../../../core/shape.js';
+import type { RoutineCall } from '../../../ops/kernel-ir.js';
+import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_TMP_BYTES } from './gemm.js';
+import type { WasmBuffer, WasmRoutineContext } from './context.js';
+import { epilogueKernel } from './epilogue.js';
+
+type MatmulCall = Extract<RoutineCall, { routine: 'matmul' }>;
+
+/** Rows and 8-column panels per unit of work. */
+const ROW_BLOCK = 32;
+const PANEL_BLOCK = 16;
+/** Multiply-adds below which the main thread works alone. */
+const PARALLEL_MIN_MACS = 1 << 18;
+
+/** For each batch position of `outBatch`, the matrix index into an operand with batch dims `dims` (numpy broadcasting). */
+export function batchMatrixIndex(outBatch: readonly number[], dims: readonly number[]): Int32Array {
+  const n = sizeOf(outBatch);
+  const idx = new Int32Array(n);
+  const off = outBatch.length - dims.length;
+  const strides = new Array<number>(outBatch.length).fill(0);
+  let acc = 1;
+  for (let d = dims.length - 1; d >= 0; d--) {
+    strides[d + off] = dims[d] === 1 ? 0 : acc;
+    acc *= dims[d];
+  }
+  for (let p = 0; p < n; p++) {
+    let rem = p;
+    let cur = 0;
+    for (let d = outBatch.length - 1; d >= 0; d--) {
+      cur += (rem % outBatch[d]) * strides[d];
+      rem = Math.floor(rem / outBatch[d]);
+    }
+    idx[p] = cur;
+  }
+  return idx;
+}
+
+export function wasmMatmul(ctx: WasmRoutineContext, call: MatmulCall, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): boolean {
+  const [a, b] = inputs;
+  const out = outputs[0];
+  const epilogue = call.epilogue;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return false;
+  if (epilogue === undefined ? out.dtype !== 'float32' : epilogue.operands[0].dtype !== 'float32') return false;
+  const { aDims, bDims, transA, transB, outDims } = call;
+  const r = outDims.length;
+  const M = outDims[r - 2];
+  const N = outDims[r - 1];
+  const K = transA ? aDims[aDims.length - 2] : aDims[aDims.length - 1];
+  const outBatch = outDims.slice(0, r - 2);
+  const batch = sizeOf(outBatch);
+  if (batch * M * N === 0) return epilogue === undefined;
+  const aIdx = batchMatrixIndex(outBatch, aDims.slice(0, -2));
+  const bIdx = batchMatrixIndex(outBatch, bDims.slice(0, -2));
+  const nMatB = sizeOf(bDims.slice(0, -2));
+  const nPanels = Math.ceil(N / PANEL);
+  const heap = ctx.heap;
+  const mod = ctx.module('gemm', buildGemmModule, GEMM_EXPORTS);
+  const raw = epilogue === undefined || out.dtype === 'float32' ? out : ctx.scratchBuffer('float32', batch * M * N);
+  const packed = heap.alloc(Math.max(1, nMatB * nPanels * K * PANEL * 4));
+  const tables = heap.alloc(batch * 8);
+  const tmp = heap.alloc(ctx.pool.threads * TILE_TMP_BYTES);
+  try {
+    const tab = heap.i32(tables, 2 * batch);
+    for (let p = 0; p < batch; p++) {
+      tab[p] = aIdx[p] * M * K * 4;
+      tab[batch + p] = bIdx[p];
+    }
+    const parallel = batch * M * N * K >= PARALLEL_MIN_MACS;
+    const packChunk = Math.max(1, Math.ceil(16384 / Math.max(1, K * PANEL)));
+    ctx.pool.run(mod, 0, nMatB * nPanels, packChunk, ctx.params([b.offset, K, N, transB ? 1 : 0, packed, nPanels]), parallel);
+    const nRB = Math.ceil(M / ROW_BLOCK);
+    const nCB = Math.ceil(nPanels / PANEL_BLOCK);
+    const rsA = (transA ? 1 : K) * 4;
+    const ksA = (transA ? M : 1) * 4;
+    ctx.pool.run(
+      mod,
+      1,
+      batch * nRB * nCB,
+      1,
+      ctx.params([a.offset, rsA, ksA, M, K, N, packed, nPanels, raw.offset, tables, tables + 4 * batch, nRB, nCB, ROW_BLOCK, PANEL_BLOCK, tmp]),
+      parallel,
+    );
+  } finally {
+    heap.release(packed);
+    heap.release(tables);
+    heap.release(tmp);
+  }
+  if (epilogue !== undefined) {
+    try {
+      ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...inputs.slice(2)], out);
+    } finally {
+      if (raw !== out) ctx.releaseScratch(raw);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,220 @@
+// The WebAssembly SIMD backend (GraphSession option backend: 'wasm'). Buffers live in one shared
+// WebAssembly.Memory; elementwise kernels compile to wasm SIMD functions (runtime/wasm/elementwise.ts);
+// moments, matmul and conv2d run as wasm routines; everything else — other dtypes, transcendental
+// functions, the remaining routines — runs the CPU backend's JavaScript on typed-array views of the
+// same memory, so no data is copied between the two. Large kernels are split into fixed chunks and
+// run on a worker pool that shares the memory (runtime/wasm/pool.ts); `threads: 1` runs inline.
+
+import { availableParallelism } from 'node:os';
+import type { DType, Storage } from '../../core/dtype.js';
+import { BackendUnavailableError } from '../../core/errors.js';
+import { sizeOf } from '../../core/shape.js';
+import type { ElementwiseKernel, RoutineCall } from '../../ops/kernel-ir.js';
+import type { Backend } from '../backend.js';
+import { CpuBackend, CpuBuffer } from '../cpu/cpu-backend.js';
+import { compileElementwise, ElementwiseFn } from '../cpu/elementwise-codegen.js';
+import { wasmSupport } from './availability.js';
+import { buildElementwiseModule, ELEMENTWISE_EXPORT, Precision, unsupportedReason } from './elementwise.js';
+import { ELEMENT_BYTES, HeapOptions, WasmHeap } from './heap.js';
+import { PoolModule, WorkerPool } from './pool.js';
+import type { WasmBuffer, WasmRoutineContext } from './routines/context.js';
+import { PARALLEL_MIN_WORK } from './routines/context.js';
+import { wasmConv2d } from './routines/conv2d.js';
+import { wasmMatmul } from './routines/matmul.js';
+import { wasmMoments } from './routines/moments.js';
+import { webAssembly, WasmModule } from './wasm-api.js';
+
+export type { WasmBuffer } from './routines/context.js';
+export type { Precision } from './elementwise.js';
+
+export interface WasmBackendOptions {
+  /** Threads running kernels, the calling thread included (default os.availableParallelism()). */
+  readonly threads?: number;
+  /** Elementwise arithmetic: 'float64' (default, bit-identical to the CPU backend) or 'float32'. */
+  readonly precision?: Precision;
+  readonly heap?: HeapOptions;
+}
+
+/** A compiled elementwise kernel: a wasm function, or the CPU backend's JavaScript (with the reason). */
+export type WasmKernel =
+  | { readonly kind: 'wasm'; readonly kernel: ElementwiseKernel; readonly module: PoolModule }
+  | { readonly kind: 'js'; readonly kernel: ElementwiseKernel; readonly fn: ElementwiseFn; readonly reason: string };
+
+/** How work ran (for tests and inspection). */
+export interface WasmBackendStats {
+  wasmKernels: number;
+  jsKernels: number;
+  wasmRoutines: number;
+  cpuRoutines: number;
+}
+
+/** Elements per elementwise chunk (a multiple of every vector width). */
+export const ELEMENTWISE_CHUNK = 32768;
+const PARAMS_BYTES = 4096;
+
+/** Compiled modules are independent of any memory: shared by every backend in the process. */
+const compiledModules = new Map<string, WasmModule>();
+
+function compileModule(key: string, build: () => Uint8Array): WasmModule {
+  let m = compiledModules.get(key);
+  if (m === undefined) {
+    const api = webAssembly();
+    if (api === undefined) throw new BackendUnavailableError("backend 'wasm' is not available: this runtime has no WebAssembly");
+    m = new api.Module(build());
+    compiledModules.set(key, m);
+  }
+  return m;
+}
+
+function kernelKey(k: ElementwiseKernel, precision: Precision): string {
+  return JSON.stringify([precision, k.operands, k.outDims, k.outDtype, k.expr]);
+}
+
+/** A backend that becomes unreachable without dispose() still stops its workers. */
+const unreleased = new FinalizationRegistry<WorkerPool>((pool) => pool.dispose());
+
+/** One allocation; buffers (and views of them) reference it, and its memory is released when none does. */
+class Region {
+  constructor(readonly offset: number) {}
+}
+
+export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
+  readonly name = 'wasm';
+  readonly heap: WasmHeap;
+  readonly pool: WorkerPool;
+  readonly precision: Precision;
+  readonly stats: WasmBackendStats = { wasmKernels: 0, jsKernels: 0, wasmRoutines: 0, cpuRoutines: 0 };
+  private readonly cpu = new CpuBackend();
+  private readonly instances = new Map<WasmModule, PoolModule>();
+  private readonly compiled = new WeakMap<ElementwiseKernel, WasmKernel>();
+  private readonly paramsAt: number;
+  private readonly regions: FinalizationRegistry<number>;
+  private readonly ctx: WasmRoutineContext;
+  private disposed = false;
+
+  constructor(options: WasmBackendOptions = {}) {
+    const support = wasmSupport();
+    if (!support.ok) throw new BackendUnavailableError(`backend 'wasm' is not available: ${support.reason}`);
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`backend 'wasm': threads must be a positive integer, got ${threads}`);
+    this.precision = options.precision ?? 'float64';
+    this.heap = new WasmHeap(options.heap);
+    this.pool = new WorkerPool(this.heap.memory, threads);
+    unreleased.register(this, this.pool, this);
+    this.paramsAt = this.heap.alloc(PARAMS_BYTES);
+    const heap = this.heap;
+    this.regions = new FinalizationRegistry<number>((offset) => heap.release(offset));
+    this.ctx = {
+      heap: this.heap,
+      pool: this.pool,
+      module: (key, build, exports) => this.instance(compileModule(key, build), exports),
+      params: (values) => this.params(values),
+      elementwise: (kernel, operands, out) => this.dispatch(this.compile(kernel), operands, out),
+      scratchBuffer: (dtype, size) => ({ dtype, size, offset: this.heap.alloc(size * ELEMENT_BYTES[dtype]), region: this }),
+      releaseScratch: (b) => this.heap.release(b.offset),
+    };
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  allocate(dtype: DType, size: number): WasmBuffer {
+    const offset = this.heap.alloc(size * ELEMENT_BYTES[dtype]);
+    const region = new Region(offset);
+    this.regions.register(region, offset);
+    return { dtype, size, offset, region };
+  }
+
+  view(buf: WasmBuffer, size: number): WasmBuffer {
+    if (size > buf.size) throw new RangeError(`view of ${size} elements of a ${buf.size}-element buffer`);
+    return size === buf.size ? buf : { dtype: buf.dtype, size, offset: buf.offset, region: buf.region };
+  }
+
+  write(buf: WasmBuffer, data: Storage): void {
+    if (data.length !== buf.size) throw new RangeError(`write of ${data.length} elements into a ${buf.size}-element buffer`);
+    this.cpu.write(this.cpuView(buf), data);
+  }
+
+  read(buf: WasmBuffer): Storage {
+    return this.cpu.read(this.cpuView(buf));
+  }
+
+  compile(kernel: ElementwiseKernel): WasmKernel {
+    let c = this.compiled.get(kernel);
+    if (c !== undefined) return c;
+    const reason = unsupportedReason(kernel);
+    if (reason !== undefined) {
+      c = { kind: 'js', kernel, fn: compileElementwise(kernel), reason };
+    } else {
+      const precision = this.precision;
+      const module = compileModule(kernelKey(kernel, precision), () => buildElementwiseModule(kernel, precision));
+      c = { kind: 'wasm', kernel, module: this.instance(module, [ELEMENTWISE_EXPORT]) };
+    }
+    this.compiled.set(kernel, c);
+    return c;
+  }
+
+  dispatch(kernel: WasmKernel, operands: readonly WasmBuffer[], output: WasmBuffer): void {
+    this.live();
+    if (kernel.kind === 'js') {
+      this.stats.jsKernels++;
+      kernel.fn(operands.map((o) => this.heap.view(o.dtype, o.offset, o.size)), this.heap.view(output.dtype, output.offset, output.size));
+      return;
+    }
+    this.stats.wasmKernels++;
+    const n = sizeOf(kernel.kernel.outDims);
+    const params = this.params([...operands.map((o) => o.offset), output.offset]);
+    this.pool.run(kernel.module, 0, n, ELEMENTWISE_CHUNK, params, n >= PARALLEL_MIN_WORK);
+  }
+
+  runRoutine(call: RoutineCall, operands: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): void {
+    this.live();
+    if (this.runWasmRoutine(call, operands, outputs)) {
+      this.stats.wasmRoutines++;
+      return;
+    }
+    this.stats.cpuRoutines++;
+    this.cpu.runRoutine(call, operands.map((o) => this.cpuView(o)), outputs.map((o) => this.cpuView(o)));
+  }
+
+  /** Terminate the worker pool; the backend cannot run kernels afterwards. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    unreleased.unregister(this);
+    this.pool.dispose();
+  }
+
+  private runWasmRoutine(call: RoutineCall, operands: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): boolean {
+    switch (call.routine) {
+      case 'moments': return wasmMoments(this.ctx, call, operands, outputs);
+      case 'matmul': return wasmMatmul(this.ctx, call, operands, outputs);
+      case 'conv2d': return wasmConv2d(this.ctx, call, operands, outputs);
+      default: return false;
+    }
+  }
+
+  private cpuView(b: WasmBuffer): CpuBuffer {
+    return { dtype: b.dtype, data: this.heap.view(b.dtype, b.offset, b.size) };
+  }
+
+  private instance(module: WasmModule, exports: readonly string[]): PoolModule {
+    let p = this.instances.get(module);
+    if (p === undefined) {
+      p = this.pool.register(module, exports);
+      this.instances.set(module, p);
+    }
+    return p;
+  }
+
+  private params(values: readonly number[]): number {
+    if (values.length * 4 > PARAMS_BYTES) throw new RangeError(`wasm backend: ${values.length} kernel parameters (at most ${PARAMS_BYTES / 4})`);
+    this.heap.i32(this.paramsAt, values.length).set(values);
+    return this.paramsAt;
+  }
+
+  private live(): void {
+    if (this.disposed) throw new BackendUnavailableError("backend 'wasm' has been disposed (its session was released)");
+  }
+}
