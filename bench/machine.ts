@@ -1,5 +1,5 @@
 // What the report says about where it ran: CPU model (os.cpus()), cores, memory, Node, the package
-// versions of kiln and every peer, and kiln's commit (read-only `git rev-parse`).
+// versions of kiln and every peer, kiln's commit (read-only `git rev-parse` / `git status`) and the load.
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +17,10 @@ export interface MachineInfo {
   readonly platform: string;
   readonly versions: Readonly<Record<string, string>>;
   readonly commit: string;
+  /** Whether `git status --porcelain` lists changes or new files (the numbers are then not exactly the commit's). */
+  readonly dirty: boolean;
+  /** os.loadavg()[0] when machineInfo was called (the start of the run). */
+  readonly loadStart: number;
 }
 
 const PACKAGES = ['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
@@ -67,8 +71,12 @@ export function machineInfo(root: string): MachineInfo {
     versions.gcc = 'not found';
   }
   let commit = 'unknown';
+  let dirty = false;
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    commit = git('rev-parse', '--short', 'HEAD').trim();
+    // --no-optional-locks: status must not even refresh the index.
+    dirty = git('--no-optional-locks', 'status', '--porcelain').trim() !== '';
   } catch {
     // not a git checkout
   }
@@ -82,5 +90,7 @@ export function machineInfo(root: string): MachineInfo {
     platform: `${process.platform} ${process.arch}`,
     versions,
     commit,
+    dirty,
+    loadStart: os.loadavg()[0],
   };
 }

@@ -8,8 +8,10 @@
 //   npm run bench -- --peers kiln-cpu,ort-node-1   only these peers (ids as in the progress lines)
 //   npm run bench -- --out file.md     where to write (default: bench/results.md for a full run,
 //                                      bench/results-partial.md otherwise; both with a .json twin)
+//   npm run bench -- --render bench/results.json   re-render the markdown of an earlier run (no timing)
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCompile } from './compile.js';
@@ -30,6 +32,7 @@ interface Args {
   readonly only?: readonly string[];
   readonly peers?: readonly string[];
   readonly out?: string;
+  readonly render?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -37,6 +40,7 @@ function parseArgs(argv: readonly string[]): Args {
   let only: string[] | undefined;
   let peers: string[] | undefined;
   let out: string | undefined;
+  let render: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -48,12 +52,13 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--only') only = [...(only ?? []), ...value().split(',').filter((s) => s !== '')];
     else if (a === '--peers') peers = value().split(',').filter((s) => s !== '');
     else if (a === '--out') out = value();
+    else if (a === '--render') render = value();
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 12).join('\n')}\n`);
+      process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 13).join('\n')}\n`);
       process.exit(0);
     } else throw new Error(`unknown argument '${a}' (see --help)`);
   }
-  return { quick, only, peers, out };
+  return { quick, only, peers, out, render };
 }
 
 /** The repository root: the nearest folder above this file whose package.json is kiln's. */
@@ -96,8 +101,16 @@ function fmt(ms: number): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render !== undefined) {
+    const json = resolve(args.render);
+    const md = resolve(args.out ?? json.replace(/\.json$/, '') + '.md');
+    writeFileSync(md, renderMarkdown(JSON.parse(readFileSync(json, 'utf8')) as RunResult));
+    process.stdout.write(`wrote ${md} from ${json}\n`);
+    return;
+  }
   const started = Date.now();
   const root = repoRoot();
+  const machine = machineInfo(root);
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -185,12 +198,13 @@ async function main(): Promise<void> {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     mode,
     seconds: (Date.now() - started) / 1000,
-    machine: machineInfo(root),
+    machine,
     timing,
     heavyTiming,
     peers: peerInfos,
     workloads: results,
     compile,
+    loadEnd: os.loadavg()[0],
   };
   const out = resolve(args.out ?? join(root, 'bench', full ? 'results.md' : 'results-partial.md'));
   writeFileSync(out, renderMarkdown(result));

@@ -3,7 +3,8 @@
 
 import { ArgumentError, describeShape } from '../core/errors.js';
 import { normalizeAxis, sizeOf, stridesOf } from '../core/shape.js';
-import { type ArgumentSite, ConfigReader, describeValue, type RawConfig } from './config-reader.js';
+import { type ArgumentSite, type ConfigReader, describeValue, type RawConfig } from './config-reader.js';
+import { buildFromConfig, getFromRegistry, type KerasRegistry } from './keras-registry.js';
 
 /** One axis or several (Keras accepts an int or a list, e.g. [0, 1, 2] for a Conv2D kernel). */
 export type ConstraintAxis = number | readonly number[];
@@ -184,9 +185,14 @@ const NAME_TABLE: ReadonlyMap<string, ConstraintClass> = new Map<string, Constra
   ['UnitNorm', 'UnitNorm'], ['unit_norm', 'UnitNorm'], ['unitNorm', 'UnitNorm'],
 ]);
 
+function isConstraint(v: object): v is Constraint {
+  return 'apply' in v && typeof v.apply === 'function' && 'getConfig' in v && typeof v.getConfig === 'function';
+}
+
+const REGISTRY: KerasRegistry<Constraint, ConstraintClass> = { article: 'a', noun: 'constraint', typeName: 'Constraint', isInstance: isConstraint, builders: BUILDERS, names: NAME_TABLE };
+
 function build(className: ConstraintClass, config: unknown, where: ArgumentSite): Constraint {
-  const [keys, make] = BUILDERS[className];
-  return make(new ConfigReader(className, config, where, keys));
+  return buildFromConfig(REGISTRY, className, config, where);
 }
 
 const direct = (node: string): ArgumentSite => ({ op: 'constraint', node, argument: '' });
@@ -211,30 +217,9 @@ export function unitNorm(axis: ConstraintAxis = 0, where: ArgumentSite = direct(
   return build('UnitNorm', { axis }, where);
 }
 
-function isConstraint(v: object): v is Constraint {
-  return 'apply' in v && typeof v.apply === 'function' && 'getConfig' in v && typeof v.getConfig === 'function';
-}
-
 /** keras.constraints.get: a name, a {className|class_name, config} object, or a Constraint. */
 export function getConstraint(spec: ConstraintSpec, where: ArgumentSite): Constraint {
-  const site = { op: where.op, node: where.node };
-  const argument = where.argument || 'constraint';
-  let name: unknown;
-  let config: unknown;
-  if (typeof spec === 'string') {
-    name = spec;
-  } else if (typeof spec === 'object' && spec !== null) {
-    if (isConstraint(spec)) return spec;
-    name = 'class_name' in spec ? spec.class_name : 'className' in spec ? spec.className : undefined;
-    config = spec.config;
-  } else {
-    throw new ArgumentError(site, argument, 'a constraint name, a {className, config} object or a Constraint', describeValue(spec));
-  }
-  const className = typeof name === 'string' ? NAME_TABLE.get(name) : undefined;
-  if (className === undefined) {
-    throw new ArgumentError(site, argument, `a constraint, one of ${[...NAME_TABLE.keys()].join(', ')}`, describeValue(name));
-  }
-  return build(className, config, where);
+  return getFromRegistry(REGISTRY, spec, where);
 }
 
 /** keras.constraints.serialize, in kiln's {className, config} form. */

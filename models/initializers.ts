@@ -3,7 +3,8 @@
 
 import { ArgumentError, describeShape } from '../core/errors.js';
 import { Rng, seedOrRandom } from '../core/rng.js';
-import { type ArgumentSite, ConfigReader, describeValue, isRecord, type RawConfig } from './config-reader.js';
+import { type ArgumentSite, ConfigReader, type RawConfig } from './config-reader.js';
+import { getFromRegistry, type KerasRegistry } from './keras-registry.js';
 
 export type { ArgumentSite, RawConfig };
 
@@ -381,30 +382,14 @@ function isInitializer(v: object): v is Initializer {
   return 'generate' in v && typeof v.generate === 'function' && 'getConfig' in v && typeof v.getConfig === 'function';
 }
 
+const REGISTRY: KerasRegistry<Initializer, InitializerClass> = { article: 'an', noun: 'initializer', typeName: 'Initializer', isInstance: isInitializer, builders: BUILDERS, names: NAME_TABLE };
+
 /**
  * Resolves an initializer argument the way keras.initializers.get does: a name (camelCase,
  * snake_case or Keras class name), a {className|class_name, config} object, or an Initializer.
  */
 export function getInitializer(spec: InitializerSpec, where: ArgumentSite): Initializer {
-  const site = { op: where.op, node: where.node };
-  const argument = where.argument || 'initializer';
-  let name: unknown;
-  let config: unknown;
-  if (typeof spec === 'string') {
-    name = spec;
-  } else if (typeof spec === 'object' && spec !== null) {
-    if (isInitializer(spec)) return spec;
-    name = 'class_name' in spec ? spec.class_name : 'className' in spec ? spec.className : undefined;
-    config = spec.config;
-  } else {
-    throw new ArgumentError(site, argument, 'an initializer name, a {className, config} object or an Initializer', describeValue(spec));
-  }
-  const className = typeof name === 'string' ? NAME_TABLE.get(name) : undefined;
-  if (className === undefined) {
-    throw new ArgumentError(site, argument, `an initializer, one of ${[...NAME_TABLE.keys()].join(', ')}`, describeValue(name));
-  }
-  const [keys, build] = BUILDERS[className];
-  return build(new ConfigReader(className, config, where, keys));
+  return getFromRegistry(REGISTRY, spec, where);
 }
 
 /** keras.initializers.serialize, in kiln's {className, config} form. */

@@ -1,8 +1,8 @@
 // Keras 3 weight regularizers L1, L2, L1L2 (keras/src/regularizers/regularizers.py): the float64
 // penalty a layer adds to the loss, name and config resolution, serialization.
 
-import { ArgumentError } from '../core/errors.js';
-import { type ArgumentSite, ConfigReader, describeValue, type RawConfig } from './config-reader.js';
+import type { ArgumentSite, ConfigReader, RawConfig } from './config-reader.js';
+import { buildFromConfig, getFromRegistry, type KerasRegistry } from './keras-registry.js';
 
 export type RegularizerConfig = Record<string, number>;
 
@@ -68,9 +68,14 @@ const NAME_TABLE: ReadonlyMap<string, RegularizerClass> = new Map<string, Regula
   ['L1L2', 'L1L2'], ['l1_l2', 'L1L2'], ['l1l2', 'L1L2'],
 ]);
 
+function isRegularizer(v: object): v is Regularizer {
+  return 'penalty' in v && typeof v.penalty === 'function' && 'getConfig' in v && typeof v.getConfig === 'function';
+}
+
+const REGISTRY: KerasRegistry<Regularizer, RegularizerClass> = { article: 'a', noun: 'regularizer', typeName: 'Regularizer', isInstance: isRegularizer, builders: BUILDERS, names: NAME_TABLE };
+
 function build(className: RegularizerClass, config: unknown, where: ArgumentSite): Regularizer {
-  const [keys, make] = BUILDERS[className];
-  return make(new ConfigReader(className, config, where, keys));
+  return buildFromConfig(REGISTRY, className, config, where);
 }
 
 const DIRECT: ArgumentSite = { op: 'regularizer', node: '', argument: '' };
@@ -90,30 +95,9 @@ export function l1l2(l1 = 0.0, l2 = 0.0, where: ArgumentSite = { ...DIRECT, node
   return build('L1L2', { l1, l2 }, where);
 }
 
-function isRegularizer(v: object): v is Regularizer {
-  return 'penalty' in v && typeof v.penalty === 'function' && 'getConfig' in v && typeof v.getConfig === 'function';
-}
-
 /** keras.regularizers.get: a name, a {className|class_name, config} object, or a Regularizer. */
 export function getRegularizer(spec: RegularizerSpec, where: ArgumentSite): Regularizer {
-  const site = { op: where.op, node: where.node };
-  const argument = where.argument || 'regularizer';
-  let name: unknown;
-  let config: unknown;
-  if (typeof spec === 'string') {
-    name = spec;
-  } else if (typeof spec === 'object' && spec !== null) {
-    if (isRegularizer(spec)) return spec;
-    name = 'class_name' in spec ? spec.class_name : 'className' in spec ? spec.className : undefined;
-    config = spec.config;
-  } else {
-    throw new ArgumentError(site, argument, 'a regularizer name, a {className, config} object or a Regularizer', describeValue(spec));
-  }
-  const className = typeof name === 'string' ? NAME_TABLE.get(name) : undefined;
-  if (className === undefined) {
-    throw new ArgumentError(site, argument, `a regularizer, one of ${[...NAME_TABLE.keys()].join(', ')}`, describeValue(name));
-  }
-  return build(className, config, where);
+  return getFromRegistry(REGISTRY, spec, where);
 }
 
 /** keras.regularizers.serialize, in kiln's {className, config} form. */

@@ -5,23 +5,12 @@
 import { ArgumentError } from '../core/errors.js';
 import { expectDType, expectRank, FLOAT_TYPES, requireInput } from './check.js';
 import type { OpDef } from './op-def.js';
-import { lowerPool, poolReference, poolWindow, PoolWindowAttrs } from './window.js';
+import { lowerPool, poolReference, poolWindow, PoolWindowAttrs } from './pool.js';
 
+/** The window attributes (dilations since opset 19) plus count_include_pad. */
 export interface AveragePoolAttrs extends PoolWindowAttrs {
-  /** NOTSET | SAME_UPPER | SAME_LOWER | VALID. */
-  readonly auto_pad: string;
-  /** 1: ceil instead of floor for the output size. */
-  readonly ceil_mode: number;
   /** 1: padding pixels count in the divisor. */
   readonly count_include_pad: number;
-  /** Added in opset 19. Default: 1 along each spatial axis. */
-  readonly dilations?: readonly number[] | undefined;
-  /** Required. */
-  readonly kernel_shape: readonly number[];
-  /** [x1_begin, x2_begin, …, x1_end, x2_end, …]; default 0. */
-  readonly pads?: readonly number[] | undefined;
-  /** Default: 1 along each spatial axis. */
-  readonly strides?: readonly number[] | undefined;
 }
 
 const VERSION = 19;

@@ -2,48 +2,33 @@
 // transpose (input gradient) of a grouped, strided, dilated Conv, with output_padding and output_shape.
 // The reference handles any spatial rank; the backends lower 1-D (as H = 1) and 2-D onto 'convTranspose2d'.
 
-import { ArgumentError, describeShape, ErrorSite, ShapeError, UnsupportedOpError } from '../core/errors.js';
-import { Dim, sizeOf, stridesOf } from '../core/shape.js';
-import { expectDType, expectRank, expectSameDType, expectShape, FLOAT_TYPES, requireInput } from './check.js';
+import { ArgumentError, describeShape, ErrorSite, ShapeError } from '../core/errors.js';
+import type { Dim } from '../core/shape.js';
+import { expectSameDType, expectShape } from './check.js';
+import { checkGroupDividesChannels, convKernel, convOperands, ConvWindowAttrs } from './conv-attrs.js';
+import { lowerConvRoutine } from './conv-lower.js';
 import { f64 } from './f64.js';
 import type { OpDef } from './op-def.js';
-import { AUTO_PADS, nchw } from './window.js';
+import { checkInts, checkPads, checkWindowAttrs, planeGeometry, Window } from './window.js';
 
-export interface ConvTransposeAttrs {
-  /** NOTSET | SAME_UPPER | SAME_LOWER | VALID. SAME_* make the output size input·stride. */
-  readonly auto_pad: string;
-  /** Default: 1 along each spatial axis. */
-  readonly dilations?: readonly number[] | undefined;
-  readonly group: number;
-  /** Default: W's spatial dims; when given it must equal them. */
-  readonly kernel_shape?: readonly number[] | undefined;
+/**
+ * The Conv attributes plus output_padding and output_shape. SAME_* auto_pad makes the output size
+ * input·stride; pads are ignored when output_shape is given.
+ */
+export interface ConvTransposeAttrs extends ConvWindowAttrs {
   /** Extra output elements at the high end of each spatial axis; each < max(stride, dilation). Default 0. */
   readonly output_padding?: readonly number[] | undefined;
   /** Spatial output size (or the full N, C, spatial shape, as onnxruntime also takes); overrides pads. */
   readonly output_shape?: readonly number[] | undefined;
-  /** [x1_begin, x2_begin, …, x1_end, x2_end, …]; default 0; ignored when output_shape is given. */
-  readonly pads?: readonly number[] | undefined;
-  /** Default: 1 along each spatial axis. */
-  readonly strides?: readonly number[] | undefined;
 }
 
 const VERSION = 11;
 
-/** The resolved transposed-convolution window: pads are those cropped from the full (unpadded) output. */
-export interface TransposeWindow {
-  readonly kernel: readonly number[];
-  readonly strides: readonly number[];
-  readonly dilations: readonly number[];
-  /** ONNX order [x1_begin, …, x1_end, …]; 0 where a symbolic input axis leaves them unknown. */
-  readonly pads: readonly number[];
-  readonly outDims: readonly Dim[];
-}
-
-function checkInts(site: ErrorSite, name: string, v: readonly number[], length: number, min: number, what: string): void {
-  if (v.length !== length || v.some((x) => !Number.isInteger(x) || x < min)) {
-    throw new ArgumentError(site, name, `${length} integers >= ${min} (${what})`, `[${v.join(',')}]`);
-  }
-}
+/**
+ * The resolved transposed-convolution window, shaped as a Conv window: pads are those cropped from the
+ * full (unpadded) output, 0 where a symbolic input axis leaves them unknown.
+ */
+export type TransposeWindow = Window;
 
 /**
  * Output sizes and pads per the ConvTranspose spec. Along each axis the full output is
@@ -56,15 +41,7 @@ function checkInts(site: ErrorSite, name: string, v: readonly number[], length: 
  */
 export function convTransposeWindow(site: ErrorSite, attrs: ConvTransposeAttrs, spatial: readonly Dim[], kernel: readonly number[]): TransposeWindow {
   const n = spatial.length;
-  const autoPad = attrs.auto_pad;
-  if (!(AUTO_PADS as readonly string[]).includes(autoPad)) {
-    throw new ArgumentError(site, 'auto_pad', `one of ${AUTO_PADS.join('|')}`, `'${autoPad}'`);
-  }
-  checkInts(site, 'kernel_shape', kernel, n, 1, 'one per spatial axis');
-  const strides = attrs.strides ?? Array<number>(n).fill(1);
-  checkInts(site, 'strides', strides, n, 1, 'one per spatial axis');
-  const dilations = attrs.dilations ?? Array<number>(n).fill(1);
-  checkInts(site, 'dilations', dilations, n, 1, 'one per spatial axis');
+  const { autoPad, strides, dilations } = checkWindowAttrs(site, n, attrs.auto_pad, kernel, attrs.strides, attrs.dilations);
   const outPad = attrs.output_padding ?? Array<number>(n).fill(0);
   checkInts(site, 'output_padding', outPad, n, 0, 'one per spatial axis');
   outPad.forEach((p, i) => {
@@ -83,10 +60,7 @@ export function convTransposeWindow(site: ErrorSite, attrs: ConvTransposeAttrs, 
   }
   const pads = Array<number>(2 * n).fill(0);
   if (attrs.pads !== undefined && outShape === undefined) {
-    checkInts(site, 'pads', attrs.pads, 2 * n, 0, 'begin and end per spatial axis');
-    if (autoPad !== 'NOTSET' && attrs.pads.some((p) => p !== 0)) {
-      throw new ArgumentError(site, 'pads', `no explicit pads with auto_pad=${autoPad}`, `[${attrs.pads.join(',')}]`);
-    }
+    checkPads(site, attrs.pads, n, autoPad, 'begin and end per spatial axis');
     pads.splice(0, 2 * n, ...attrs.pads);
   }
   const same = autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER';
@@ -118,22 +92,6 @@ export function convTransposeWindow(site: ErrorSite, attrs: ConvTransposeAttrs, 
   return { kernel: [...kernel], strides, dilations, pads, outDims };
 }
 
-/** W's kernel dims, checked against kernel_shape. */
-function kernelOf(site: ErrorSite, attrs: ConvTransposeAttrs, wShape: readonly Dim[]): number[] {
-  const wSpatial = wShape.slice(2);
-  if (attrs.kernel_shape !== undefined) {
-    const ks = attrs.kernel_shape;
-    if (ks.length !== wSpatial.length || ks.some((k, i) => typeof wSpatial[i] === 'number' && k !== wSpatial[i])) {
-      throw new ArgumentError(site, 'kernel_shape', `W's spatial dims ${describeShape(wSpatial)}`, `[${ks.join(',')}]`);
-    }
-  }
-  const kernel = attrs.kernel_shape ?? wSpatial;
-  if (!kernel.every((k): k is number => typeof k === 'number')) {
-    throw new ShapeError(site, 'W', 'concrete spatial (kernel) dims, or a kernel_shape attribute', describeShape(wShape));
-  }
-  return [...kernel];
-}
-
 export const ConvTranspose: OpDef<'ConvTranspose'> = {
   type: 'ConvTranspose',
   domain: '',
@@ -153,20 +111,11 @@ export const ConvTranspose: OpDef<'ConvTranspose'> = {
 
   inferShape(ctx) {
     const { site, attrs } = ctx;
-    const x = requireInput(ctx, 0, 'X');
-    expectDType(site, 'X', x, FLOAT_TYPES);
-    expectRank(site, 'X', x, 3);
-    const rank = x.shape.length;
-    const w = requireInput(ctx, 1, 'W');
-    expectSameDType(site, 'W', w, x, 'X');
-    expectRank(site, 'W', w, rank, rank);
+    const { x, w } = convOperands(ctx);
     const group = attrs.group;
-    if (!Number.isInteger(group) || group < 1) throw new ArgumentError(site, 'group', 'an integer >= 1', String(group));
     const c = x.shape[1];
-    const kernel = kernelOf(site, attrs, w.shape);
-    if (typeof c === 'number' && c % group !== 0) {
-      throw new ArgumentError(site, 'group', `a divisor of X's channel count C=${c}`, String(group));
-    }
+    const kernel = convKernel(site, attrs.kernel_shape, w.shape);
+    checkGroupDividesChannels(site, c, group);
     if (typeof c === 'number' && typeof w.shape[0] === 'number' && w.shape[0] !== c) {
       throw new ShapeError(site, 'W', `${describeShape([c, w.shape[1], ...kernel])} (dim 0 = X's channel count C = ${c})`, describeShape(w.shape));
     }
@@ -192,15 +141,8 @@ export const ConvTranspose: OpDef<'ConvTranspose'> = {
     const m = outDims[1];
     const cg = c / attrs.group;
     const mg = m / attrs.group;
-    const inSp = x.dims.slice(2);
-    const outSp = outDims.slice(2);
+    const { inSp, outSp, inStrides, outStrides, kStrides, taps, inPlane, outPlane } = planeGeometry(x.dims, outDims, win.kernel);
     const n = inSp.length;
-    const inStrides = stridesOf(inSp);
-    const outStrides = stridesOf(outSp);
-    const kStrides = stridesOf(win.kernel);
-    const taps = sizeOf(win.kernel);
-    const inPlane = sizeOf(inSp);
-    const outPlane = sizeOf(outSp);
     for (let bi = 0; bi < nb; bi++) {
       for (let oc = 0; oc < m; oc++) {
         const base = (bi * m + oc) * outPlane;
@@ -232,29 +174,9 @@ export const ConvTranspose: OpDef<'ConvTranspose'> = {
   },
 
   lower(ctx) {
-    const { site, attrs } = ctx;
     const x = ctx.inputs[0]!;
     const w = ctx.inputs[1]!;
-    const b = ctx.inputs[2];
-    const out = ctx.outputTypes[0];
-    if (x.dims.length > 4) {
-      throw new UnsupportedOpError('ConvTranspose', '', VERSION, site.node, `${x.dims.length - 2}-D transposed convolution (X ${describeShape(x.dims)}); the backends implement 1-D and 2-D`);
-    }
-    const win = convTransposeWindow(site, attrs, x.dims.slice(2), w.dims.slice(2));
-    const oneD = x.dims.length === 3;
-    const strides: [number, number] = oneD ? [1, win.strides[0]] : [win.strides[0], win.strides[1]];
-    const dilations: [number, number] = oneD ? [1, win.dilations[0]] : [win.dilations[0], win.dilations[1]];
-    const pads: [number, number, number, number] = oneD ? [0, win.pads[0], 0, win.pads[1]] : [win.pads[0], win.pads[1], win.pads[2], win.pads[3]];
-    const xDims = nchw(x.dims);
-    const wDims = nchw(w.dims);
-    const outDims = nchw(out.dims);
-    const operands = [ctx.view(x, xDims), ctx.view(w, wDims)];
-    if (b !== undefined) operands.push(b);
-    const [y] = ctx.routine(
-      { routine: 'convTranspose2d', xDims, wDims, hasBias: b !== undefined, group: attrs.group, strides, pads, dilations, outDims },
-      operands,
-      [{ dtype: out.dtype, dims: outDims }],
-    );
-    return [ctx.view(y, out.dims)];
+    const win = convTransposeWindow(ctx.site, ctx.attrs, x.dims.slice(2), w.dims.slice(2));
+    return lowerConvRoutine(ctx, 'convTranspose2d', win, VERSION, 'transposed convolution');
   },
 };

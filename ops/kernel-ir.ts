@@ -66,6 +66,23 @@ export interface ElementwiseKernel {
 export type ReduceFn = 'sum' | 'mean' | 'max' | 'min' | 'sumSquare';
 
 /**
+ * The operands and window of conv2d and convTranspose2d (each variant gives its weight layout): NCHW
+ * dims, the group count, the 2-D window, whether a bias operand [M] follows X and W, the fused epilogue.
+ */
+export interface Conv2dGeometry {
+  readonly xDims: readonly [number, number, number, number];
+  readonly wDims: readonly [number, number, number, number];
+  readonly hasBias: boolean;
+  readonly group: number;
+  readonly strides: readonly [number, number];
+  /** [top, left, bottom, right] (ONNX order: begins then ends). */
+  readonly pads: readonly [number, number, number, number];
+  readonly dilations: readonly [number, number];
+  readonly outDims: readonly [number, number, number, number];
+  readonly epilogue?: Epilogue;
+}
+
+/**
  * Calls to hand-written routines. Each names its operand and output layout; all buffers are dense
  * row-major. Output dims are given so that the backend never re-derives shapes.
  */
@@ -80,20 +97,10 @@ export type RoutineCall =
       readonly outDims: readonly number[];
       readonly epilogue?: Epilogue;
     }
-  | {
+  | ({
       /** 2-D convolution, NCHW, weights [M, C/group, kH, kW], optional bias operand [M]. */
       readonly routine: 'conv2d';
-      readonly xDims: readonly [number, number, number, number];
-      readonly wDims: readonly [number, number, number, number];
-      readonly hasBias: boolean;
-      readonly group: number;
-      readonly strides: readonly [number, number];
-      /** [top, left, bottom, right] (ONNX order: begins then ends). */
-      readonly pads: readonly [number, number, number, number];
-      readonly dilations: readonly [number, number];
-      readonly outDims: readonly [number, number, number, number];
-      readonly epilogue?: Epilogue;
-    }
+    } & Conv2dGeometry)
   | {
       /** 2-D pooling over NCHW windows. */
       readonly routine: 'pool2d';
@@ -142,7 +149,7 @@ export type RoutineCall =
       readonly inDims: readonly number[];
       readonly axis: number;
     }
-  | {
+  | ({
       /**
        * Transposed 2-D convolution, NCHW, weights [C, M/group, kH, kW], optional bias operand [M]
        * (M = outDims[1]). Input pixel (iy, ix) of channel c adds x·W[c, m, ky, kx] to output
@@ -151,17 +158,7 @@ export type RoutineCall =
        * output_padding are already folded into outDims, and positions no tap reaches get the bias alone.
        */
       readonly routine: 'convTranspose2d';
-      readonly xDims: readonly [number, number, number, number];
-      readonly wDims: readonly [number, number, number, number];
-      readonly hasBias: boolean;
-      readonly group: number;
-      readonly strides: readonly [number, number];
-      /** [top, left, bottom, right] (ONNX order: begins then ends). */
-      readonly pads: readonly [number, number, number, number];
-      readonly dilations: readonly [number, number];
-      readonly outDims: readonly [number, number, number, number];
-      readonly epilogue?: Epilogue;
-    }
+    } & Conv2dGeometry)
   | {
       /**
        * Local response normalization across channels (ONNX LRN) over [N, C, inner]:

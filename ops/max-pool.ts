@@ -5,23 +5,12 @@
 import { ArgumentError, UnsupportedOpError } from '../core/errors.js';
 import { expectDType, expectRank, FLOAT_TYPES, requireInput } from './check.js';
 import type { OpDef } from './op-def.js';
-import { lowerPool, poolReference, poolWindow, PoolWindowAttrs } from './window.js';
+import { lowerPool, poolReference, poolWindow, PoolWindowAttrs } from './pool.js';
 
+/** The window attributes plus storage_order. */
 export interface MaxPoolAttrs extends PoolWindowAttrs {
-  /** NOTSET | SAME_UPPER | SAME_LOWER | VALID. */
-  readonly auto_pad: string;
-  /** 1: ceil instead of floor for the output size (windows starting in the end padding are dropped). */
-  readonly ceil_mode: number;
-  /** Default: 1 along each spatial axis. */
-  readonly dilations?: readonly number[] | undefined;
-  /** Required. */
-  readonly kernel_shape: readonly number[];
-  /** [x1_begin, x2_begin, …, x1_end, x2_end, …]; default 0. */
-  readonly pads?: readonly number[] | undefined;
   /** 0 row-major, 1 column-major; only affects the Indices output. */
   readonly storage_order: number;
-  /** Default: 1 along each spatial axis. */
-  readonly strides?: readonly number[] | undefined;
 }
 
 const VERSION = 12;

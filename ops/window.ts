@@ -1,15 +1,24 @@
-// Sliding-window geometry shared by Conv, MaxPool and AveragePool: auto_pad, pads, strides, dilations
-// and ceil_mode resolved to per-axis pads and output sizes in one place, following ONNX
-// convPoolShapeInference (onnx/defs/nn/defs.cc), plus the float64 pool reference and pool lowering.
+// Sliding-window geometry shared by Conv, ConvTranspose, MaxPool and AveragePool: auto_pad, pads,
+// strides, dilations and ceil_mode checked and resolved to per-axis pads and output sizes in one place,
+// following ONNX convPoolShapeInference (onnx/defs/nn/defs.cc), and the index arithmetic of a window.
 
-import { ArgumentError, describeShape, ErrorSite, ShapeError, UnsupportedOpError } from '../core/errors.js';
+import { ArgumentError, describeShape, ErrorSite, ShapeError } from '../core/errors.js';
 import { Dim, sizeOf, stridesOf } from '../core/shape.js';
-import type { F64Tensor } from '../core/tensor.js';
-import { f64 } from './f64.js';
-import type { LowerContext, LValue } from './op-def.js';
 
 export const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'] as const;
 export type AutoPad = (typeof AUTO_PADS)[number];
+
+/** The window attributes Conv, ConvTranspose, MaxPool and AveragePool all have (ONNX names). */
+export interface WindowAttrs {
+  /** NOTSET | SAME_UPPER | SAME_LOWER | VALID (deprecated in ONNX, still common). */
+  readonly auto_pad: string;
+  /** Default: 1 along each spatial axis. */
+  readonly dilations?: readonly number[] | undefined;
+  /** [x1_begin, x2_begin, …, x1_end, x2_end, …]; default 0. */
+  readonly pads?: readonly number[] | undefined;
+  /** Default: 1 along each spatial axis. */
+  readonly strides?: readonly number[] | undefined;
+}
 
 /** The window attributes as ONNX spells them; optional lists are undefined when absent. */
 export interface WindowSpec {
@@ -40,9 +49,47 @@ function isAutoPad(s: string): s is AutoPad {
   return (AUTO_PADS as readonly string[]).includes(s);
 }
 
-function checkInts(site: ErrorSite, name: string, v: readonly number[], length: number, min: number): void {
+/** A list attribute of `length` integers >= min; `what` says what the entries are, for the message. */
+export function checkInts(site: ErrorSite, name: string, v: readonly number[], length: number, min: number, what: string): void {
   if (v.length !== length || v.some((x) => !Number.isInteger(x) || x < min)) {
-    throw new ArgumentError(site, name, `${length} integers >= ${min} (one per ${name === 'pads' ? 'spatial axis begin and end' : 'spatial axis'})`, `[${v.join(',')}]`);
+    throw new ArgumentError(site, name, `${length} integers >= ${min} (${what})`, `[${v.join(',')}]`);
+  }
+}
+
+/** The checked window attributes every windowed op has, with the ONNX defaults filled in. */
+export interface CheckedWindowAttrs {
+  readonly autoPad: AutoPad;
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+}
+
+/** auto_pad, kernel, strides and dilations over n spatial axes: the checks Conv, ConvTranspose and the pools share. */
+export function checkWindowAttrs(
+  site: ErrorSite,
+  n: number,
+  autoPad: string,
+  kernel: readonly number[],
+  strides: readonly number[] | undefined,
+  dilations: readonly number[] | undefined,
+): CheckedWindowAttrs {
+  if (!isAutoPad(autoPad)) {
+    throw new ArgumentError(site, 'auto_pad', `one of ${AUTO_PADS.join('|')}`, `'${autoPad}'`);
+  }
+  checkInts(site, 'kernel_shape', kernel, n, 1, 'one per spatial axis');
+  const s = strides ?? Array<number>(n).fill(1);
+  checkInts(site, 'strides', s, n, 1, 'one per spatial axis');
+  const d = dilations ?? Array<number>(n).fill(1);
+  checkInts(site, 'dilations', d, n, 1, 'one per spatial axis');
+  return { autoPad, strides: s, dilations: d };
+}
+
+/** An explicit pads attribute: 2·n integers >= 0, and none non-zero alongside an auto_pad. */
+export function checkPads(site: ErrorSite, pads: readonly number[], n: number, autoPad: AutoPad, what: string): void {
+  checkInts(site, 'pads', pads, 2 * n, 0, what);
+  // The pads attribute "cannot be used simultaneously with auto_pad"; all-zero pads are harmless and
+  // some exporters write them, so only non-zero pads conflict.
+  if (autoPad !== 'NOTSET' && pads.some((p) => p !== 0)) {
+    throw new ArgumentError(site, 'pads', `no explicit pads with auto_pad=${autoPad}`, `[${pads.join(',')}]`);
   }
 }
 
@@ -52,26 +99,11 @@ function checkInts(site: ErrorSite, name: string, v: readonly number[], length: 
  */
 export function resolveWindow(site: ErrorSite, spatial: readonly Dim[], spec: WindowSpec): Window {
   const n = spatial.length;
-  if (!isAutoPad(spec.auto_pad)) {
-    throw new ArgumentError(site, 'auto_pad', `one of ${AUTO_PADS.join('|')}`, `'${spec.auto_pad}'`);
-  }
-  const autoPad: AutoPad = spec.auto_pad;
-  checkInts(site, 'kernel_shape', spec.kernel, n, 1);
-  const strides = spec.strides ?? Array<number>(n).fill(1);
-  checkInts(site, 'strides', strides, n, 1);
-  const dilations = spec.dilations ?? Array<number>(n).fill(1);
-  checkInts(site, 'dilations', dilations, n, 1);
+  const { autoPad, strides, dilations } = checkWindowAttrs(site, n, spec.auto_pad, spec.kernel, spec.strides, spec.dilations);
   if (spec.ceil_mode !== 0 && spec.ceil_mode !== 1) {
     throw new ArgumentError(site, 'ceil_mode', '0 or 1', String(spec.ceil_mode));
   }
-  if (spec.pads !== undefined) {
-    checkInts(site, 'pads', spec.pads, 2 * n, 0);
-    // The pads attribute "cannot be used simultaneously with auto_pad"; all-zero pads are harmless and
-    // some exporters write them, so only non-zero pads conflict.
-    if (autoPad !== 'NOTSET' && spec.pads.some((p) => p !== 0)) {
-      throw new ArgumentError(site, 'pads', `no explicit pads with auto_pad=${autoPad}`, `[${spec.pads.join(',')}]`);
-    }
-  }
+  if (spec.pads !== undefined) checkPads(site, spec.pads, n, autoPad, 'one per spatial axis begin and end');
   const pads = autoPad === 'NOTSET' && spec.pads !== undefined ? [...spec.pads] : Array<number>(2 * n).fill(0);
   const outDims: Dim[] = [];
   for (let i = 0; i < n; i++) {
@@ -108,6 +140,18 @@ export function resolveWindow(site: ErrorSite, spatial: readonly Dim[], spec: Wi
   return { kernel: [...spec.kernel], strides, dilations, pads, outDims };
 }
 
+/** resolveWindow for an op's attributes; the kernel comes separately (kernel_shape, or W's dims for Conv). */
+export function windowOf(site: ErrorSite, spatial: readonly Dim[], attrs: WindowAttrs, kernel: readonly number[], ceilMode: number): Window {
+  return resolveWindow(site, spatial, {
+    auto_pad: attrs.auto_pad,
+    kernel,
+    strides: attrs.strides,
+    dilations: attrs.dilations,
+    pads: attrs.pads,
+    ceil_mode: ceilMode,
+  });
+}
+
 /** A window with every size concrete, in the 2-D routine layout (1-D maps to H = 1). */
 export interface Window2d {
   readonly kernel: readonly [number, number];
@@ -135,105 +179,32 @@ export function nchw(dims: readonly number[]): [number, number, number, number] 
   return dims.length === 3 ? [dims[0], dims[1], 1, dims[2]] : [dims[0], dims[1], dims[2], dims[3]];
 }
 
-// ---------------------------------------------------------------------------------------------
-// Pooling shared by MaxPool and AveragePool.
-
-export type PoolFn = 'max' | 'avg';
-
-/** Pool attributes common to MaxPool and AveragePool (ONNX names). */
-export interface PoolWindowAttrs {
-  readonly auto_pad: string;
-  readonly ceil_mode: number;
-  readonly dilations?: readonly number[] | undefined;
-  readonly kernel_shape: readonly number[];
-  readonly pads?: readonly number[] | undefined;
-  readonly strides?: readonly number[] | undefined;
+/** Row-major index arithmetic of a window walked over N-D spatial planes, for the tap-by-tap references. */
+export interface PlaneGeometry {
+  /** Spatial dims of the input and output (everything after N and C). */
+  readonly inSp: readonly number[];
+  readonly outSp: readonly number[];
+  readonly inStrides: readonly number[];
+  readonly outStrides: readonly number[];
+  /** Strides of a row-major walk over the kernel taps. */
+  readonly kStrides: readonly number[];
+  readonly taps: number;
+  readonly inPlane: number;
+  readonly outPlane: number;
 }
 
-/**
- * The pool window. Explicit pads must be smaller than the kernel, as onnxruntime enforces ("Pad should
- * be smaller than kernel", pool_attributes.h): larger pads would make windows that see only padding.
- */
-export function poolWindow(site: ErrorSite, spatial: readonly Dim[], attrs: PoolWindowAttrs): Window {
-  const win = resolveWindow(site, spatial, {
-    auto_pad: attrs.auto_pad,
-    kernel: attrs.kernel_shape,
-    strides: attrs.strides,
-    dilations: attrs.dilations,
-    pads: attrs.pads,
-    ceil_mode: attrs.ceil_mode,
-  });
-  const n = spatial.length;
-  const pads = attrs.pads;
-  if (pads !== undefined && attrs.kernel_shape.some((k, i) => pads[i] >= k || pads[i + n] >= k)) {
-    throw new ArgumentError(site, 'pads', `each pad smaller than kernel_shape [${attrs.kernel_shape.join(',')}]`, `[${pads.join(',')}]`);
-  }
-  return win;
-}
-
-/**
- * Float64 pool over any number of spatial axes, written tap by tap. max ignores padding and propagates
- * NaN; avg divides by the taps inside X, or with countIncludePad by the taps inside the padded extent
- * [−pad_begin, in + pad_end) — taps past the end padding, which only ceil_mode creates, never count
- * (onnxruntime and PyTorch pool_size rule).
- */
-export function poolReference(x: F64Tensor, w: Window, outDims: readonly number[], fn: PoolFn, countIncludePad: boolean): F64Tensor {
-  const out = f64(outDims);
-  const [nb, c] = x.dims;
-  const inSp = x.dims.slice(2);
+/** The geometry of a window of `kernel` from N-C-spatial `inDims` to N-C-spatial `outDims`. */
+export function planeGeometry(inDims: readonly number[], outDims: readonly number[], kernel: readonly number[]): PlaneGeometry {
+  const inSp = inDims.slice(2);
   const outSp = outDims.slice(2);
-  const n = inSp.length;
-  const inPlane = sizeOf(inSp);
-  const outPlane = sizeOf(outSp);
-  const inStrides = stridesOf(inSp);
-  const outStrides = stridesOf(outSp);
-  const kStrides = stridesOf(w.kernel);
-  const taps = sizeOf(w.kernel);
-  for (let plane = 0; plane < nb * c; plane++) {
-    for (let o = 0; o < outPlane; o++) {
-      let acc = fn === 'max' ? -Infinity : 0;
-      let inside = 0;
-      let padded = 0;
-      for (let t = 0; t < taps; t++) {
-        let offset = 0;
-        let inX = true;
-        let inPad = true;
-        for (let a = 0; a < n; a++) {
-          const oc = Math.floor(o / outStrides[a]) % outSp[a];
-          const kc = Math.floor(t / kStrides[a]) % w.kernel[a];
-          const pos = oc * w.strides[a] - w.pads[a] + kc * w.dilations[a];
-          if (pos < 0 || pos >= inSp[a]) inX = false;
-          if (pos < -w.pads[a] || pos >= inSp[a] + w.pads[a + n]) inPad = false;
-          offset += pos * inStrides[a];
-        }
-        if (inPad) padded++;
-        if (!inX) continue;
-        inside++;
-        const v = x.data[plane * inPlane + offset];
-        if (fn === 'avg') acc += v;
-        else if (v > acc || Number.isNaN(v)) acc = Number.isNaN(acc) ? acc : v;
-      }
-      out.data[plane * outPlane + o] = fn === 'max' ? acc : acc / (countIncludePad ? padded : inside);
-    }
-  }
-  return out;
-}
-
-/** Lower a 1-D or 2-D pool onto the pool2d routine; 3-D and up are not implemented by the backends. */
-export function lowerPool<A>(ctx: LowerContext<A>, w: Window, fn: PoolFn, countIncludePad: boolean, version: number): LValue[] {
-  const x = ctx.inputs[0];
-  const out = ctx.outputTypes[0];
-  if (x === undefined) throw new ArgumentError(ctx.site, 'X', 'input 0 to be present', 'nothing');
-  if (x.dims.length > 4) {
-    throw new UnsupportedOpError(ctx.site.op, '', version, ctx.site.node, `${x.dims.length - 2}-D pooling (X ${describeShape(x.dims)}); the backends implement 1-D and 2-D`);
-  }
-  const w2 = window2d(w);
-  const xDims = nchw(x.dims);
-  const outDims = nchw(out.dims);
-  const [y] = ctx.routine(
-    { routine: 'pool2d', fn, xDims, ...w2, countIncludePad, outDims },
-    [ctx.view(x, xDims)],
-    [{ dtype: out.dtype, dims: outDims }],
-  );
-  return [ctx.view(y, out.dims)];
+  return {
+    inSp,
+    outSp,
+    inStrides: stridesOf(inSp),
+    outStrides: stridesOf(outSp),
+    kStrides: stridesOf(kernel),
+    taps: sizeOf(kernel),
+    inPlane: sizeOf(inSp),
+    outPlane: sizeOf(outSp),
+  };
 }

@@ -11,7 +11,7 @@
 
 import { fromFloat64, F64Tensor, toFloat64 } from '../../core/tensor.js';
 import type { OpAttrs } from '../../ops/op-attrs.js';
-import { resolveWindow } from '../../ops/window.js';
+import { windowOf } from '../../ops/window.js';
 import type { AnyNode, Graph, Node, Value } from '../ir/types.js';
 import { batchNormFactor, offsetRatio, readBatchNorm, unitRoundoff } from './algebra/batch-norm.js';
 import { consumerConvBias, consumerGemmBias, scaleConvInputs, scaleGemmInputs } from './algebra/consumer-weights.js';
@@ -103,7 +103,7 @@ function convPadding(conv: Node<'Conv'>, spatial: readonly (number | string)[]):
   // SAME_*: the pads depend on the input size; a symbolic axis leaves them unknown.
   if (!spatial.every((d) => typeof d === 'number')) return `Conv '${conv.name}' auto_pad=${attrs.auto_pad} over symbolic spatial dims: its pads are unknown`;
   const kernel = attrs.kernel_shape ?? conv.inputs[1]?.type.shape.slice(2).filter((d): d is number => typeof d === 'number') ?? [];
-  const win = resolveWindow({ op: 'Conv', node: conv.name }, spatial, { auto_pad: attrs.auto_pad, kernel, strides: attrs.strides, dilations: attrs.dilations, pads: attrs.pads, ceil_mode: 0 });
+  const win = windowOf({ op: 'Conv', node: conv.name }, spatial, attrs, kernel, 0);
   return win.pads.some((p) => p !== 0) ? `Conv '${conv.name}' auto_pad=${attrs.auto_pad} pads [${win.pads.join(',')}]: padded zeros are not normalized` : undefined;
 }
 

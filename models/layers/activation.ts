@@ -1,16 +1,16 @@
 // Keras 3 activations that kiln lowers (keras/src/activations/activations.py) and the Activation layer
 // (keras/src/layers/activations/activation.py); also the float-input autocast shared by kiln's layers.
 
-import { isFloatDType } from '../../core/dtype.js';
 import type { DType } from '../../core/dtype.js';
-import { ArgumentError, DTypeError, type ErrorSite } from '../../core/errors.js';
+import { ArgumentError } from '../../core/errors.js';
 import type { GraphBuilder } from '../../compiler/ir/builder.js';
 import type { Value } from '../../compiler/ir/types.js';
-import { ConfigReader, describeValue, isRecord, type ArgumentSite } from '../config-reader.js';
-import { defaultName, KerasConfig, Layer, LayerDType, LowerCall } from '../layer.js';
+import { type ConfigReader, describeValue, isRecord } from '../config-reader.js';
+import { KerasConfig, Layer, LayerDType, LowerCall } from '../layer.js';
 import type { UserShape } from '../symbolic.js';
-import { readBaseArgs } from './base-args.js';
+import { type LayerOptions, openLayerArgs } from './base-args.js';
 import { castTo } from './helpers.js';
+import { singleFloatInput } from './layer-inputs.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -56,26 +56,14 @@ export function applyActivation(b: GraphBuilder, x: Value, activation: Activatio
   }
 }
 
-/**
- * Keras Layer.__call__ converts floating inputs to the layer's compute dtype
- * (dtype_policy.convert_input) and leaves other dtypes alone; kiln's layers here take floats only.
- */
-export function expectFloatInput(site: ErrorSite, argument: string, dtype: DType): void {
-  if (!isFloatDType(dtype)) throw new DTypeError(site, argument, 'a floating-point dtype (float32, float64, float16, bfloat16)', dtype);
-}
-
 /** The layer's compute dtype for a float input (autocast), as a graph value. */
 export function autocast(b: GraphBuilder, x: Value, dtype: LayerDType, name: string): Value {
   return castTo(b, x, dtype, name);
 }
 
-export interface ActivationArgs {
+export interface ActivationArgs extends LayerOptions {
   /** Required, as in Keras (`Activation(activation)`). */
   readonly activation: ActivationSpec;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  readonly [snakeCase: string]: unknown;
 }
 
 const KEYS = ['name', 'trainable', 'dtype', 'activation'] as const;
@@ -87,19 +75,15 @@ export class Activation extends Layer {
   readonly activation: ActivationName;
 
   constructor(args: ActivationArgs) {
-    const name = typeof args.name === 'string' ? args.name : defaultName('activation');
-    const where: ArgumentSite = { op: 'Activation layer', node: name, argument: '' };
-    const r = new ConfigReader('Activation', args, where, KEYS);
-    super(readBaseArgs(r, name), 'activation');
+    const { reader: r, base } = openLayerArgs('Activation', 'activation', args, KEYS);
+    super(base, 'activation');
     // Keras Activation(activation) has no default.
     if (r.raw('activation') === undefined) r.fail('activation', `${EXPECTED} (required)`, undefined);
     this.activation = readActivation(r, 'activation');
   }
 
   computeOutput(inputs: readonly { shape: UserShape; dtype: DType }[]): { shape: UserShape; dtype: DType } {
-    if (inputs.length !== 1) throw new ArgumentError(this.site, 'inputs', '1 input tensor', `${inputs.length}`);
-    expectFloatInput(this.site, 'inputs', inputs[0].dtype);
-    return { shape: inputs[0].shape, dtype: this.dtype };
+    return { shape: singleFloatInput(this.site, inputs).shape, dtype: this.dtype };
   }
 
   lower(call: LowerCall, inputs: readonly Value[]): Value {

@@ -4,18 +4,14 @@
 import type { DType } from '../../core/dtype.js';
 import { ArgumentError, describeShape, ShapeError } from '../../core/errors.js';
 import type { Value } from '../../compiler/ir/types.js';
-import { ConfigReader, type ArgumentSite } from '../config-reader.js';
-import { defaultName, KerasConfig, Layer, LayerDType, LowerCall } from '../layer.js';
+import { KerasConfig, Layer, LowerCall } from '../layer.js';
 import type { UserShape } from '../symbolic.js';
-import { autocast, expectFloatInput } from './activation.js';
-import { readBaseArgs } from './base-args.js';
+import { autocast } from './activation.js';
+import { type LayerOptions, openLayerArgs } from './base-args.js';
+import { expectFloatInput } from './layer-inputs.js';
 
-export interface AddArgs {
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  readonly [snakeCase: string]: unknown;
-}
+/** Add takes only the common layer arguments. */
+export type AddArgs = LayerOptions;
 
 const KEYS = ['name', 'trainable', 'dtype'] as const;
 
@@ -25,10 +21,7 @@ export class Add extends Layer {
   override readonly supportsMasking = true;
 
   constructor(args: AddArgs = {}) {
-    const name = typeof args.name === 'string' ? args.name : defaultName('add');
-    const where: ArgumentSite = { op: 'Add layer', node: name, argument: '' };
-    const r = new ConfigReader('Add', args, where, KEYS);
-    super(readBaseArgs(r, name), 'add');
+    super(openLayerArgs('Add', 'add', args, KEYS).base, 'add');
   }
 
   /**

@@ -3,23 +3,24 @@
 // BatchNormalization (inference, or training_mode=1 with its running outputs); any other axis, or a
 // mask, uses ai.kiln Moments plus elementwise ops.
 
-import { isFloatDType, isHalfDType } from '../../core/dtype.js';
+import { isFloatDType } from '../../core/dtype.js';
 import { ArgumentError, describeShape, DTypeError, ShapeError } from '../../core/errors.js';
 import type { DType } from '../../core/dtype.js';
 import type { Value } from '../../compiler/ir/types.js';
-import { ConfigReader, type ArgumentSite } from '../config-reader.js';
-import { type Constraint, getConstraint, serializeConstraint, type ConstraintSpec } from '../constraints.js';
-import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers.js';
-import { defaultName, KerasConfig, KerasConfigValue, Layer, LayerDType, LayerWeight, LowerCall } from '../layer.js';
-import { getRegularizer, type Regularizer, type RegularizerSpec, serializeRegularizer } from '../regularizers.js';
+import { type Constraint, serializeConstraint, type ConstraintSpec } from '../constraints.js';
+import { type Initializer, type InitializerSpec, serializeInitializer } from '../initializers.js';
+import { KerasConfig, Layer, LayerWeight, LowerCall } from '../layer.js';
+import { type Regularizer, type RegularizerSpec, serializeRegularizer } from '../regularizers.js';
 import type { UserShape } from '../symbolic.js';
 import { alongAxis, castTo, scalarConst, vectorConst } from './helpers.js';
-import { readBaseArgs } from './base-args.js';
+import { type LayerOptions, openLayerArgs } from './base-args.js';
+import { readConstraint, readInitializer, readRegularizer, serializedArg } from './layer-args.js';
+import { singleInput } from './layer-inputs.js';
 
 /** Keras `backend.epsilon()`, added to the mask weight sum in masked moments. */
 const KERAS_BACKEND_EPSILON = 1e-7;
 
-export interface BatchNormalizationArgs {
+export interface BatchNormalizationArgs extends LayerOptions {
   readonly axis?: number;
   readonly momentum?: number;
   readonly epsilon?: number;
@@ -35,11 +36,6 @@ export interface BatchNormalizationArgs {
   readonly gammaConstraint?: ConstraintSpec | null;
   /** Cross-replica statistics (Keras `synchronized`); takes effect with replicated training. */
   readonly synchronized?: boolean;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  /** Keras snake_case spellings are accepted as well (beta_initializer, moving_mean_initializer, ...). */
-  readonly [snakeCase: string]: unknown;
 }
 
 const KEYS = [
@@ -75,10 +71,8 @@ export class BatchNormalization extends Layer {
   private channelAxis = -1;
 
   constructor(args: BatchNormalizationArgs = {}) {
-    const name = typeof args.name === 'string' ? args.name : defaultName('batch_normalization');
-    const where: ArgumentSite = { op: 'BatchNormalization layer', node: name, argument: '' };
-    const r = new ConfigReader('BatchNormalization', args, where, KEYS);
-    super(readBaseArgs(r, name), 'batch_normalization');
+    const { reader: r, base } = openLayerArgs('BatchNormalization', 'batch_normalization', args, KEYS);
+    super(base, 'batch_normalization');
     this.axis = r.integer('axis', -1);
     this.momentum = r.number('momentum', 0.99, 'a number in [0, 1]', (v) => v >= 0 && v <= 1);
     this.epsilon = r.number('epsilon', 1e-3, 'a finite number >= 0', (v) => Number.isFinite(v) && v >= 0);
@@ -86,30 +80,19 @@ export class BatchNormalization extends Layer {
     this.scale = r.boolean('scale', true);
     this.synchronized = r.boolean('synchronized', false);
     if (r.boolean('renorm', false)) r.fail('renorm', 'false (batch renormalization is not implemented)', true);
-    const init = (key: string, fallback: InitializerSpec): Initializer =>
-      getInitializer((r.raw(key) as InitializerSpec | undefined) ?? fallback, { ...where, argument: key });
-    this.betaInitializer = init('beta_initializer', 'zeros');
-    this.gammaInitializer = init('gamma_initializer', 'ones');
-    this.movingMeanInitializer = init('moving_mean_initializer', 'zeros');
-    this.movingVarianceInitializer = init('moving_variance_initializer', 'ones');
-    const reg = (key: string): Regularizer | undefined => {
-      const spec = r.raw(key) as RegularizerSpec | null | undefined;
-      return spec == null ? undefined : getRegularizer(spec, { ...where, argument: key });
-    };
-    this.betaRegularizer = reg('beta_regularizer');
-    this.gammaRegularizer = reg('gamma_regularizer');
-    const con = (key: string): Constraint | undefined => {
-      const spec = r.raw(key) as ConstraintSpec | null | undefined;
-      return spec == null ? undefined : getConstraint(spec, { ...where, argument: key });
-    };
-    this.betaConstraint = con('beta_constraint');
-    this.gammaConstraint = con('gamma_constraint');
+    this.betaInitializer = readInitializer(r, 'beta_initializer', 'zeros');
+    this.gammaInitializer = readInitializer(r, 'gamma_initializer', 'ones');
+    this.movingMeanInitializer = readInitializer(r, 'moving_mean_initializer', 'zeros');
+    this.movingVarianceInitializer = readInitializer(r, 'moving_variance_initializer', 'ones');
+    this.betaRegularizer = readRegularizer(r, 'beta_regularizer');
+    this.gammaRegularizer = readRegularizer(r, 'gamma_regularizer');
+    this.betaConstraint = readConstraint(r, 'beta_constraint');
+    this.gammaConstraint = readConstraint(r, 'gamma_constraint');
   }
 
   /** Validates rank, axis, dtype and (once built) the channel count. */
   computeOutput(inputs: readonly { shape: UserShape; dtype: DType }[]): { shape: UserShape; dtype: DType } {
-    if (inputs.length !== 1) throw new ArgumentError(this.site, 'inputs', '1 input tensor', `${inputs.length}`);
-    const { shape, dtype } = inputs[0];
+    const { shape, dtype } = singleInput(this.site, inputs);
     if (!isFloatDType(dtype) || dtype === 'bfloat16') {
       throw new DTypeError(this.site, 'inputs', 'float32, float64 or float16', dtype);
     }
@@ -208,22 +191,20 @@ export class BatchNormalization extends Layer {
   }
 
   protected layerConfig(): KerasConfig {
-    const ser = (s: { className: string; config: Readonly<Record<string, KerasConfigValue>> } | undefined): KerasConfigValue =>
-      s === undefined ? null : { class_name: s.className, config: { ...s.config } };
     return {
       axis: this.axis,
       momentum: this.momentum,
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
-      beta_initializer: ser(serializeInitializer(this.betaInitializer)),
-      gamma_initializer: ser(serializeInitializer(this.gammaInitializer)),
-      moving_mean_initializer: ser(serializeInitializer(this.movingMeanInitializer)),
-      moving_variance_initializer: ser(serializeInitializer(this.movingVarianceInitializer)),
-      beta_regularizer: ser(this.betaRegularizer && serializeRegularizer(this.betaRegularizer)),
-      gamma_regularizer: ser(this.gammaRegularizer && serializeRegularizer(this.gammaRegularizer)),
-      beta_constraint: ser(this.betaConstraint && serializeConstraint(this.betaConstraint)),
-      gamma_constraint: ser(this.gammaConstraint && serializeConstraint(this.gammaConstraint)),
+      beta_initializer: serializedArg(serializeInitializer(this.betaInitializer)),
+      gamma_initializer: serializedArg(serializeInitializer(this.gammaInitializer)),
+      moving_mean_initializer: serializedArg(serializeInitializer(this.movingMeanInitializer)),
+      moving_variance_initializer: serializedArg(serializeInitializer(this.movingVarianceInitializer)),
+      beta_regularizer: serializedArg(this.betaRegularizer && serializeRegularizer(this.betaRegularizer)),
+      gamma_regularizer: serializedArg(this.gammaRegularizer && serializeRegularizer(this.gammaRegularizer)),
+      beta_constraint: serializedArg(this.betaConstraint && serializeConstraint(this.betaConstraint)),
+      gamma_constraint: serializedArg(this.gammaConstraint && serializeConstraint(this.gammaConstraint)),
       synchronized: this.synchronized,
     };
   }

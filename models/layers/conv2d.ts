@@ -1,109 +1,21 @@
-// Keras 3 Conv2D (keras/src/layers/convolutional/base_conv.py, conv2d.py) lowered to ONNX Conv. Also the
-// 2-D window arguments (tuples, padding, data_format) and TF 'same' padding that the pooling layers share.
+// Keras 3 Conv2D (keras/src/layers/convolutional/base_conv.py, conv2d.py) lowered to ONNX Conv; the
+// window arguments it shares with the pooling layers are in window-args.ts.
 
 import type { DType } from '../../core/dtype.js';
 import { ArgumentError, describeShape, ShapeError } from '../../core/errors.js';
-import type { GraphBuilder } from '../../compiler/ir/builder.js';
 import type { Value } from '../../compiler/ir/types.js';
-import { ConfigReader, describeValue, type ArgumentSite } from '../config-reader.js';
-import { defaultName, KerasConfig, Layer, LayerDType, LayerWeight, LowerCall } from '../layer.js';
+import { describeValue } from '../config-reader.js';
+import { KerasConfig, Layer, LayerWeight, LowerCall } from '../layer.js';
 import type { UserShape } from '../symbolic.js';
-import { type ActivationName, type ActivationSpec, applyActivation, autocast, expectFloatInput, readActivation } from './activation.js';
-import { readBaseArgs } from './base-args.js';
-import { type KernelBias, type KernelBiasArgs, KERNEL_BIAS_KEYS, kernelBiasConfig, readKernelBias, readPositiveInt, rejectUnsupported, UNSUPPORTED_NULL_KEYS } from './dense.js';
-
-// ---------------------------------------------------------------------------------------------
-// 2-D window arguments (keras/src/utils/argument_validation.py, backend/config.py).
-
-export type Pair = readonly [number, number];
-export type Padding = 'valid' | 'same';
-export type DataFormat = 'channels_last' | 'channels_first';
-
-/** standardize_tuple: an int n means (n, n); otherwise two positive integers. */
-export function readPair(r: ConfigReader, key: string, fallback: Pair | undefined): Pair {
-  const v = r.raw(key);
-  if (v === undefined || (v === null && fallback !== undefined)) {
-    if (fallback === undefined) r.fail(key, 'a positive integer or a list of 2 positive integers (required)', v);
-    return fallback;
-  }
-  const ok = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
-  if (ok(v)) return [v, v];
-  if (Array.isArray(v)) {
-    const items: readonly unknown[] = v;
-    const [a, b] = items;
-    if (items.length === 2 && ok(a) && ok(b)) return [a, b];
-  }
-  return r.fail(key, 'a positive integer or a list of 2 positive integers', v);
-}
-
-/** standardize_padding: case-insensitive 'valid' or 'same' ('causal' is for 1-D convolutions only). */
-export function readPadding(r: ConfigReader): Padding {
-  return r.choice<Padding>('padding', 'valid', ['valid', 'same'], (s) => s.toLowerCase());
-}
-
-/** standardize_data_format: None means image_data_format(), 'channels_last' unless configured. */
-export function readDataFormat(r: ConfigReader): DataFormat {
-  return r.choice<DataFormat>('data_format', 'channels_last', ['channels_last', 'channels_first'], (s) => s.toLowerCase());
-}
-
-/**
- * Output size along one axis (keras/src/ops/operation_utils.py compute_conv_output_shape and
- * compute_pooling_output_shape): 'valid' floor((in − effK)/s) + 1, 'same' ceil(in/s); null stays null.
- * Returns undefined when 'valid' leaves no output (Keras raises: "output size would be negative").
- */
-export function windowOutSize(inSize: number | null, effK: number, stride: number, padding: Padding): number | null | undefined {
-  if (inSize === null) return null;
-  if (padding === 'same') return Math.ceil(inSize / stride);
-  return inSize < effK ? undefined : Math.floor((inSize - effK) / stride) + 1;
-}
-
-/**
- * ONNX pads [top, left, bottom, right] for TensorFlow 'same' padding, which Keras uses: the total
- * (ceil(in/s) − 1)·s + effK − in, clamped at 0, with the odd pixel at the end (= ONNX SAME_UPPER).
- * Undefined when a spatial size is unknown; the caller then uses auto_pad SAME_UPPER.
- */
-export function samePads(spatial: readonly (number | string)[], effK: Pair, strides: Pair): number[] | undefined {
-  const begin: number[] = [];
-  const end: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const inSize = spatial[i];
-    if (typeof inSize !== 'number') return undefined;
-    const total = Math.max(0, (Math.ceil(inSize / strides[i]) - 1) * strides[i] + effK[i] - inSize);
-    begin.push(Math.floor(total / 2));
-    end.push(total - Math.floor(total / 2));
-  }
-  return [...begin, ...end];
-}
-
-/** Window attributes for Conv/MaxPool/AveragePool: explicit pads where sizes are known. */
-export function windowPadAttrs(padding: Padding, spatial: readonly (number | string)[], effK: Pair, strides: Pair): { pads?: number[]; auto_pad?: string } {
-  if (padding === 'valid') return {};
-  const pads = samePads(spatial, effK, strides);
-  return pads === undefined ? { auto_pad: 'SAME_UPPER' } : { pads };
-}
-
-/** NHWC → NCHW (ONNX's layout) for channels_last inputs; identity for channels_first. */
-export function toNchw(b: GraphBuilder, x: Value, format: DataFormat, name: string): Value {
-  return format === 'channels_first' ? x : b.op('Transpose', [x], { perm: [0, 3, 1, 2] }, name);
-}
-
-/** NCHW → NHWC back to the Keras layout for channels_last. */
-export function fromNchw(b: GraphBuilder, y: Value, format: DataFormat, name: string): Value {
-  return format === 'channels_first' ? y : b.op('Transpose', [y], { perm: [0, 2, 3, 1] }, name);
-}
-
-/** [N, H, W] positions of a 4-D Keras shape's channel and spatial axes. */
-export function layoutAxes(format: DataFormat): { channel: number; spatial: Pair } {
-  return format === 'channels_last' ? { channel: 3, spatial: [1, 2] } : { channel: 1, spatial: [2, 3] };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Conv2D.
+import { type ActivationName, applyActivation, autocast } from './activation.js';
+import { type LayerOptions, openLayerArgs } from './base-args.js';
+import { type KernelBias, kernelBiasConfig, OUTPUT_KEYS, type OutputOptions, readOutputArgs, readPositiveInt } from './layer-args.js';
+import { type DataFormat, fromNchw, imageInput, layoutAxes, type Padding, type Pair, readDataFormat, readPadding, readPair, toNchw, windowOutSize, windowPadAttrs } from './window-args.js';
 
 /** An int n (meaning [n, n]) or [height, width]. */
 export type Size2 = number | readonly number[];
 
-export interface Conv2DOptions extends KernelBiasArgs {
+export interface Conv2DOptions extends OutputOptions, LayerOptions {
   /** Required: number of output channels. */
   readonly filters: number;
   readonly strides?: Size2;
@@ -112,13 +24,6 @@ export interface Conv2DOptions extends KernelBiasArgs {
   readonly dataFormat?: DataFormat | null;
   readonly dilationRate?: Size2;
   readonly groups?: number;
-  readonly activation?: ActivationSpec;
-  readonly useBias?: boolean;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  /** Keras snake_case spellings are accepted as well (data_format, dilation_rate, ...). */
-  readonly [snakeCase: string]: unknown;
 }
 
 /** Conv2D arguments; kernel_size is required, in either spelling. */
@@ -126,7 +31,7 @@ export type Conv2DArgs = Conv2DOptions & ({ readonly kernelSize: Size2 } | { rea
 
 const KEYS = [
   'name', 'trainable', 'dtype', 'filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups',
-  'activation', 'use_bias', ...KERNEL_BIAS_KEYS, ...UNSUPPORTED_NULL_KEYS,
+  ...OUTPUT_KEYS,
 ] as const;
 
 export class Conv2D extends Layer {
@@ -146,10 +51,8 @@ export class Conv2D extends Layer {
   bias: LayerWeight | undefined;
 
   constructor(args: Conv2DArgs) {
-    const name = typeof args.name === 'string' ? args.name : defaultName('conv2d');
-    const where: ArgumentSite = { op: 'Conv2D layer', node: name, argument: '' };
-    const r = new ConfigReader('Conv2D', args, where, KEYS);
-    super(readBaseArgs(r, name), 'conv2d');
+    const { reader: r, base } = openLayerArgs('Conv2D', 'conv2d', args, KEYS);
+    super(base, 'conv2d');
     this.filters = readPositiveInt(r, 'filters');
     this.kernelSize = readPair(r, 'kernel_size', undefined);
     this.strides = readPair(r, 'strides', [1, 1]);
@@ -163,10 +66,7 @@ export class Conv2D extends Layer {
     if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
       r.fail('dilation_rate', `1 when strides > 1 (strides=[${this.strides.join(',')}]; Keras does not support both)`, [...this.dilationRate]);
     }
-    this.activation = readActivation(r, 'activation');
-    this.useBias = r.boolean('use_bias', true);
-    this.args = readKernelBias(r, where);
-    rejectUnsupported(r, UNSUPPORTED_NULL_KEYS);
+    ({ activation: this.activation, useBias: this.useBias, args: this.args } = readOutputArgs(r));
   }
 
   private get effectiveKernel(): Pair {
@@ -175,12 +75,8 @@ export class Conv2D extends Layer {
 
   /** Keras InputSpec(min_ndim=4, axes={channel: C}); kiln takes exactly rank 4 (batch, 2 spatial, channel). */
   computeOutput(inputs: readonly { shape: UserShape; dtype: DType }[]): { shape: UserShape; dtype: DType } {
-    if (inputs.length !== 1) throw new ArgumentError(this.site, 'inputs', '1 input tensor', `${inputs.length}`);
-    const { shape, dtype } = inputs[0];
-    expectFloatInput(this.site, 'inputs', dtype);
+    const { shape } = imageInput(this.site, this.dataFormat, inputs);
     const text = describeShape(shape.map(String));
-    const layout = this.dataFormat === 'channels_last' ? '(batch, height, width, channels)' : '(batch, channels, height, width)';
-    if (shape.length !== 4) throw new ShapeError(this.site, 'inputs', `rank 4 ${layout} for data_format='${this.dataFormat}'`, `${text} (rank ${shape.length})`);
     const { channel, spatial } = layoutAxes(this.dataFormat);
     const c = shape[channel];
     if (c === null) throw new ShapeError(this.site, 'inputs', `a known channel count on axis ${channel} (data_format='${this.dataFormat}')`, text);

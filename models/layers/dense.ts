@@ -1,117 +1,23 @@
 // Keras 3 Dense (keras/src/layers/core/dense.py): activation(inputs · kernel + bias) over the last axis
-// of inputs of any rank >= 2. Also the kernel/bias argument readers that Conv2D shares.
+// of inputs of any rank >= 2.
 
 import type { DType } from '../../core/dtype.js';
 import { ArgumentError, describeShape, ShapeError } from '../../core/errors.js';
 import type { Value } from '../../compiler/ir/types.js';
-import { ConfigReader, describeValue, type ArgumentSite } from '../config-reader.js';
-import { type Constraint, type ConstraintSpec, getConstraint, serializeConstraint } from '../constraints.js';
-import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers.js';
-import { defaultName, KerasConfig, KerasConfigValue, Layer, LayerDType, LayerWeight, LowerCall } from '../layer.js';
-import { getRegularizer, type Regularizer, type RegularizerSpec, serializeRegularizer } from '../regularizers.js';
+import { describeValue } from '../config-reader.js';
+import { KerasConfig, Layer, LayerWeight, LowerCall } from '../layer.js';
 import type { UserShape } from '../symbolic.js';
-import { type ActivationName, type ActivationSpec, applyActivation, autocast, expectFloatInput, readActivation } from './activation.js';
-import { readBaseArgs } from './base-args.js';
+import { type ActivationName, applyActivation, autocast } from './activation.js';
+import { type LayerOptions, openLayerArgs } from './base-args.js';
+import { type KernelBias, kernelBiasConfig, OUTPUT_KEYS, type OutputOptions, readOutputArgs, readPositiveInt } from './layer-args.js';
+import { singleFloatInput } from './layer-inputs.js';
 
-// ---------------------------------------------------------------------------------------------
-// kernel_* / bias_* arguments, shared by Dense and Conv2D.
-
-/** The kernel and bias arguments of Dense and Conv2D (keras defaults glorot_uniform / zeros). */
-export interface KernelBiasArgs {
-  readonly kernelInitializer?: InitializerSpec;
-  readonly biasInitializer?: InitializerSpec;
-  readonly kernelRegularizer?: RegularizerSpec | null;
-  readonly biasRegularizer?: RegularizerSpec | null;
-  readonly kernelConstraint?: ConstraintSpec | null;
-  readonly biasConstraint?: ConstraintSpec | null;
-}
-
-export interface KernelBias {
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | undefined;
-  readonly biasRegularizer: Regularizer | undefined;
-  readonly kernelConstraint: Constraint | undefined;
-  readonly biasConstraint: Constraint | undefined;
-}
-
-export const KERNEL_BIAS_KEYS = [
-  'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'kernel_constraint', 'bias_constraint',
-] as const;
-
-/**
- * Keys Keras configs carry that kiln accepts only at their defaults: activity regularization (a loss
- * on the outputs), LoRA and quantization are not implemented.
- */
-export const UNSUPPORTED_NULL_KEYS = ['activity_regularizer', 'lora_rank', 'lora_alpha', 'quantization_config'] as const;
-
-export function rejectUnsupported(r: ConfigReader, keys: readonly string[]): void {
-  for (const key of keys) {
-    const v = r.raw(key);
-    if (v !== undefined && v !== null) r.fail(key, 'null (not supported by kiln)', v);
-  }
-}
-
-export function readKernelBias(r: ConfigReader, where: ArgumentSite): KernelBias {
-  const init = (key: string, fallback: InitializerSpec): Initializer =>
-    getInitializer((r.raw(key) as InitializerSpec | undefined) ?? fallback, { ...where, argument: key });
-  const reg = (key: string): Regularizer | undefined => {
-    const spec = r.raw(key) as RegularizerSpec | null | undefined;
-    return spec == null ? undefined : getRegularizer(spec, { ...where, argument: key });
-  };
-  const con = (key: string): Constraint | undefined => {
-    const spec = r.raw(key) as ConstraintSpec | null | undefined;
-    return spec == null ? undefined : getConstraint(spec, { ...where, argument: key });
-  };
-  return {
-    kernelInitializer: init('kernel_initializer', 'glorot_uniform'),
-    biasInitializer: init('bias_initializer', 'zeros'),
-    kernelRegularizer: reg('kernel_regularizer'),
-    biasRegularizer: reg('bias_regularizer'),
-    kernelConstraint: con('kernel_constraint'),
-    biasConstraint: con('bias_constraint'),
-  };
-}
-
-function serialized(s: { className: string; config: Readonly<Record<string, KerasConfigValue>> } | undefined): KerasConfigValue {
-  return s === undefined ? null : { class_name: s.className, config: { ...s.config } };
-}
-
-/** The kernel_* / bias_* part of a Keras config. */
-export function kernelBiasConfig(k: KernelBias): KerasConfig {
-  return {
-    kernel_initializer: serialized(serializeInitializer(k.kernelInitializer)),
-    bias_initializer: serialized(serializeInitializer(k.biasInitializer)),
-    kernel_regularizer: serialized(k.kernelRegularizer && serializeRegularizer(k.kernelRegularizer)),
-    bias_regularizer: serialized(k.biasRegularizer && serializeRegularizer(k.biasRegularizer)),
-    kernel_constraint: serialized(k.kernelConstraint && serializeConstraint(k.kernelConstraint)),
-    bias_constraint: serialized(k.biasConstraint && serializeConstraint(k.biasConstraint)),
-  };
-}
-
-/** A required positive integer argument (Dense units, Conv2D filters). */
-export function readPositiveInt(r: ConfigReader, key: string): number {
-  const v = r.raw(key);
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) r.fail(key, 'a positive integer (required)', v);
-  return v;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Dense.
-
-export interface DenseArgs extends KernelBiasArgs {
+export interface DenseArgs extends OutputOptions, LayerOptions {
   /** Required: size of the last output axis. */
   readonly units: number;
-  readonly activation?: ActivationSpec;
-  readonly useBias?: boolean;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  /** Keras snake_case spellings are accepted as well (use_bias, kernel_initializer, ...). */
-  readonly [snakeCase: string]: unknown;
 }
 
-const KEYS = ['name', 'trainable', 'dtype', 'units', 'activation', 'use_bias', ...KERNEL_BIAS_KEYS, ...UNSUPPORTED_NULL_KEYS] as const;
+const KEYS = ['name', 'trainable', 'dtype', 'units', ...OUTPUT_KEYS] as const;
 
 export class Dense extends Layer {
   readonly className = 'Dense';
@@ -125,22 +31,15 @@ export class Dense extends Layer {
   bias: LayerWeight | undefined;
 
   constructor(args: DenseArgs) {
-    const name = typeof args.name === 'string' ? args.name : defaultName('dense');
-    const where: ArgumentSite = { op: 'Dense layer', node: name, argument: '' };
-    const r = new ConfigReader('Dense', args, where, KEYS);
-    super(readBaseArgs(r, name), 'dense');
+    const { reader: r, base } = openLayerArgs('Dense', 'dense', args, KEYS);
+    super(base, 'dense');
     this.units = readPositiveInt(r, 'units');
-    this.activation = readActivation(r, 'activation');
-    this.useBias = r.boolean('use_bias', true);
-    this.args = readKernelBias(r, where);
-    rejectUnsupported(r, UNSUPPORTED_NULL_KEYS);
+    ({ activation: this.activation, useBias: this.useBias, args: this.args } = readOutputArgs(r));
   }
 
   /** Keras InputSpec(min_ndim=2, axes={-1: input_dim}); a float input is cast to the layer dtype. */
   computeOutput(inputs: readonly { shape: UserShape; dtype: DType }[]): { shape: UserShape; dtype: DType } {
-    if (inputs.length !== 1) throw new ArgumentError(this.site, 'inputs', '1 input tensor', `${inputs.length}`);
-    const { shape, dtype } = inputs[0];
-    expectFloatInput(this.site, 'inputs', dtype);
+    const { shape } = singleFloatInput(this.site, inputs);
     const text = describeShape(shape.map(String));
     if (shape.length < 2) throw new ShapeError(this.site, 'inputs', 'rank >= 2 (batch, ..., input_dim)', `${text} (rank ${shape.length})`);
     const last = shape[shape.length - 1];

@@ -3,21 +3,17 @@
 
 import { isFloatDType } from '../../core/dtype.js';
 import type { DType } from '../../core/dtype.js';
-import { ArgumentError, describeShape, ShapeError } from '../../core/errors.js';
+import { describeShape, ShapeError } from '../../core/errors.js';
 import type { Value } from '../../compiler/ir/types.js';
-import { ConfigReader, type ArgumentSite } from '../config-reader.js';
-import { defaultName, KerasConfig, Layer, LayerDType, LowerCall } from '../layer.js';
+import { KerasConfig, Layer, LowerCall } from '../layer.js';
 import type { UserShape } from '../symbolic.js';
 import { autocast } from './activation.js';
-import { readBaseArgs } from './base-args.js';
-import { type DataFormat, readDataFormat } from './conv2d.js';
+import { type LayerOptions, openLayerArgs } from './base-args.js';
+import { singleInput } from './layer-inputs.js';
+import { type DataFormat, readDataFormat } from './window-args.js';
 
-export interface FlattenArgs {
+export interface FlattenArgs extends LayerOptions {
   readonly dataFormat?: DataFormat | null;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  readonly [snakeCase: string]: unknown;
 }
 
 const KEYS = ['name', 'trainable', 'dtype', 'data_format'] as const;
@@ -27,10 +23,8 @@ export class Flatten extends Layer {
   readonly dataFormat: DataFormat;
 
   constructor(args: FlattenArgs = {}) {
-    const name = typeof args.name === 'string' ? args.name : defaultName('flatten');
-    const where: ArgumentSite = { op: 'Flatten layer', node: name, argument: '' };
-    const r = new ConfigReader('Flatten', args, where, KEYS);
-    super(readBaseArgs(r, name), 'flatten');
+    const { reader: r, base } = openLayerArgs('Flatten', 'flatten', args, KEYS);
+    super(base, 'flatten');
     this.dataFormat = readDataFormat(r);
   }
 
@@ -39,8 +33,7 @@ export class Flatten extends Layer {
    * flattened size unknown. Float inputs take the layer dtype (autocast); other dtypes pass as they are.
    */
   computeOutput(inputs: readonly { shape: UserShape; dtype: DType }[]): { shape: UserShape; dtype: DType } {
-    if (inputs.length !== 1) throw new ArgumentError(this.site, 'inputs', '1 input tensor', `${inputs.length}`);
-    const { shape, dtype } = inputs[0];
+    const { shape, dtype } = singleInput(this.site, inputs);
     if (shape.length < 1) throw new ShapeError(this.site, 'inputs', 'rank >= 1 (batch, ...)', `${describeShape(shape.map(String))} (rank 0)`);
     const rest = shape.slice(1);
     const size = rest.some((d) => d === null) ? null : rest.reduce<number>((a, d) => a * (d ?? 1), 1);

@@ -2,31 +2,15 @@
 // average_pooling2d.py, base_global_pooling.py, global_average_pooling2d.py) lowered to ONNX
 // MaxPool / AveragePool / ReduceMean.
 
-import type { DType } from '../../core/dtype.js';
-import { ArgumentError, describeShape, ShapeError } from '../../core/errors.js';
+import { describeShape, ShapeError } from '../../core/errors.js';
 import type { Value } from '../../compiler/ir/types.js';
-import { ConfigReader, type ArgumentSite } from '../config-reader.js';
-import { defaultName, KerasConfig, Layer, LayerDType, LowerCall } from '../layer.js';
-import type { UserShape } from '../symbolic.js';
-import { autocast, expectFloatInput } from './activation.js';
-import { readBaseArgs } from './base-args.js';
-import { type DataFormat, fromNchw, layoutAxes, type Padding, type Pair, readDataFormat, readPadding, readPair, toNchw, windowOutSize, windowPadAttrs } from './conv2d.js';
+import { KerasConfig, Layer, LowerCall } from '../layer.js';
+import { autocast } from './activation.js';
+import { type LayerOptions, openLayerArgs } from './base-args.js';
+import type { ShapedInput } from './layer-inputs.js';
+import { type DataFormat, fromNchw, imageInput, layoutAxes, type Padding, type Pair, readDataFormat, readPadding, readPair, toNchw, windowOutSize, windowPadAttrs } from './window-args.js';
 
-type Shaped = { shape: UserShape; dtype: DType };
-
-/** Rank-4 float input in the layer's data_format (Keras InputSpec(ndim=4)). */
-function checkInput4d(layer: Layer, format: DataFormat, inputs: readonly Shaped[]): Shaped {
-  if (inputs.length !== 1) throw new ArgumentError(layer.site, 'inputs', '1 input tensor', `${inputs.length}`);
-  const x = inputs[0];
-  expectFloatInput(layer.site, 'inputs', x.dtype);
-  if (x.shape.length !== 4) {
-    const layout = format === 'channels_last' ? '(batch, height, width, channels)' : '(batch, channels, height, width)';
-    throw new ShapeError(layer.site, 'inputs', `rank 4 ${layout} for data_format='${format}'`, `${describeShape(x.shape.map(String))} (rank ${x.shape.length})`);
-  }
-  return x;
-}
-
-export interface Pooling2DArgs {
+export interface Pooling2DArgs extends LayerOptions {
   /** Default [2, 2]; an int n means [n, n]. */
   readonly poolSize?: number | readonly number[];
   /** Default null: the pool size. */
@@ -34,11 +18,6 @@ export interface Pooling2DArgs {
   /** Case-insensitive ('valid' | 'same'). */
   readonly padding?: Padding | Uppercase<Padding>;
   readonly dataFormat?: DataFormat | null;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  /** Keras snake_case spellings are accepted as well (pool_size, data_format). */
-  readonly [snakeCase: string]: unknown;
 }
 
 const POOL_KEYS = ['name', 'trainable', 'dtype', 'pool_size', 'strides', 'padding', 'data_format'] as const;
@@ -51,10 +30,8 @@ abstract class Pooling2D extends Layer {
   readonly dataFormat: DataFormat;
 
   constructor(args: Pooling2DArgs, className: string, snakeBase: string) {
-    const name = typeof args.name === 'string' ? args.name : defaultName(snakeBase);
-    const where: ArgumentSite = { op: `${className} layer`, node: name, argument: '' };
-    const r = new ConfigReader(className, args, where, POOL_KEYS);
-    super(readBaseArgs(r, name), snakeBase);
+    const { reader: r, base } = openLayerArgs(className, snakeBase, args, POOL_KEYS);
+    super(base, snakeBase);
     this.poolSize = readPair(r, 'pool_size', [2, 2]);
     // base_pooling.py: `strides = pool_size if strides is None else strides`.
     this.strides = readPair(r, 'strides', this.poolSize);
@@ -62,8 +39,8 @@ abstract class Pooling2D extends Layer {
     this.dataFormat = readDataFormat(r);
   }
 
-  computeOutput(inputs: readonly Shaped[]): Shaped {
-    const { shape } = checkInput4d(this, this.dataFormat, inputs);
+  computeOutput(inputs: readonly ShapedInput[]): ShapedInput {
+    const { shape } = imageInput(this.site, this.dataFormat, inputs);
     const { channel, spatial } = layoutAxes(this.dataFormat);
     const out = spatial.map((axis, i) => {
       const size = windowOutSize(shape[axis], this.poolSize[i], this.strides[i], this.padding);
@@ -133,14 +110,10 @@ export class AveragePooling2D extends Pooling2D {
 // ---------------------------------------------------------------------------------------------
 // GlobalAveragePooling2D.
 
-export interface GlobalAveragePooling2DArgs {
+export interface GlobalAveragePooling2DArgs extends LayerOptions {
   readonly dataFormat?: DataFormat | null;
   /** Default false: the spatial axes are dropped; true keeps them with size 1. */
   readonly keepdims?: boolean;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  readonly [snakeCase: string]: unknown;
 }
 
 const GLOBAL_KEYS = ['name', 'trainable', 'dtype', 'data_format', 'keepdims'] as const;
@@ -152,17 +125,15 @@ export class GlobalAveragePooling2D extends Layer {
   readonly keepdims: boolean;
 
   constructor(args: GlobalAveragePooling2DArgs = {}) {
-    const name = typeof args.name === 'string' ? args.name : defaultName('global_average_pooling2d');
-    const where: ArgumentSite = { op: 'GlobalAveragePooling2D layer', node: name, argument: '' };
-    const r = new ConfigReader('GlobalAveragePooling2D', args, where, GLOBAL_KEYS);
-    super(readBaseArgs(r, name), 'global_average_pooling2d');
+    const { reader: r, base } = openLayerArgs('GlobalAveragePooling2D', 'global_average_pooling2d', args, GLOBAL_KEYS);
+    super(base, 'global_average_pooling2d');
     this.dataFormat = readDataFormat(r);
     this.keepdims = r.boolean('keepdims', false);
   }
 
   /** base_global_pooling.py compute_output_shape. */
-  computeOutput(inputs: readonly Shaped[]): Shaped {
-    const { shape } = checkInput4d(this, this.dataFormat, inputs);
+  computeOutput(inputs: readonly ShapedInput[]): ShapedInput {
+    const { shape } = imageInput(this.site, this.dataFormat, inputs);
     const c = shape[layoutAxes(this.dataFormat).channel];
     const out = !this.keepdims ? [shape[0], c] : this.dataFormat === 'channels_last' ? [shape[0], 1, 1, c] : [shape[0], c, 1, 1];
     return { shape: out, dtype: this.dtype };

@@ -2,26 +2,21 @@
 // default negative_slope=0 and threshold=0 only; other values are rejected with an ArgumentError.
 
 import type { DType } from '../../core/dtype.js';
-import { ArgumentError } from '../../core/errors.js';
 import type { Value } from '../../compiler/ir/types.js';
-import { ConfigReader, type ArgumentSite } from '../config-reader.js';
-import { defaultName, KerasConfig, Layer, LayerDType, LowerCall } from '../layer.js';
+import { KerasConfig, Layer, LowerCall } from '../layer.js';
 import type { UserShape } from '../symbolic.js';
-import { autocast, expectFloatInput } from './activation.js';
-import { readBaseArgs } from './base-args.js';
+import { autocast } from './activation.js';
+import { type LayerOptions, openLayerArgs } from './base-args.js';
 import { scalarConst } from './helpers.js';
+import { singleFloatInput } from './layer-inputs.js';
 
-export interface ReLUArgs {
+export interface ReLUArgs extends LayerOptions {
   /** Default null (no upper bound); must be >= 0. */
   readonly maxValue?: number | null;
   /** Only the default 0 is supported. */
   readonly negativeSlope?: number;
   /** Only the default 0 is supported. */
   readonly threshold?: number;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: LayerDType;
-  readonly [snakeCase: string]: unknown;
 }
 
 const KEYS = ['name', 'trainable', 'dtype', 'max_value', 'negative_slope', 'threshold'] as const;
@@ -35,10 +30,8 @@ export class ReLU extends Layer {
 
   constructor(args: ReLUArgs = {}) {
     // Keras auto_name(to_snake_case('ReLU')) is 're_lu'.
-    const name = typeof args.name === 'string' ? args.name : defaultName('re_lu');
-    const where: ArgumentSite = { op: 'ReLU layer', node: name, argument: '' };
-    const r = new ConfigReader('ReLU', args, where, KEYS);
-    super(readBaseArgs(r, name), 're_lu');
+    const { reader: r, base } = openLayerArgs('ReLU', 're_lu', args, KEYS);
+    super(base, 're_lu');
     const maxValue = r.raw('max_value');
     this.maxValue = maxValue === null || maxValue === undefined ? null : r.number('max_value', 0, 'null or a number >= 0', (v) => v >= 0);
     // relu.py rejects negative values; kiln also rejects the positive ones it does not lower.
@@ -47,9 +40,7 @@ export class ReLU extends Layer {
   }
 
   computeOutput(inputs: readonly { shape: UserShape; dtype: DType }[]): { shape: UserShape; dtype: DType } {
-    if (inputs.length !== 1) throw new ArgumentError(this.site, 'inputs', '1 input tensor', `${inputs.length}`);
-    expectFloatInput(this.site, 'inputs', inputs[0].dtype);
-    return { shape: inputs[0].shape, dtype: this.dtype };
+    return { shape: singleFloatInput(this.site, inputs).shape, dtype: this.dtype };
   }
 
   lower(call: LowerCall, inputs: readonly Value[]): Value {

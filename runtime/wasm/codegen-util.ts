@@ -36,10 +36,10 @@ export function whileAtLeast(f: FunctionBuilder, n: Local, step: number, body: (
   });
 }
 
-/** local += delta (an i32 constant; nothing when 0). */
+/** local += delta (an i32 constant, wrapped to 32 bits as address arithmetic wraps; nothing when 0). */
 export function addConst(f: FunctionBuilder, l: Local, delta: number): void {
   if (delta === 0) return;
-  f.get(l).i32(delta).op('i32.add').set(l);
+  f.get(l).i32(delta | 0).op('i32.add').set(l);
 }
 
 /** Push min(a, b) of two unsigned i32s. */
@@ -50,6 +50,15 @@ export function minU(f: FunctionBuilder, a: Emit, b: Emit, scratchA: Local, scra
   f.tee(scratchB);
   f.get(scratchA).get(scratchB).op('i32.lt_u');
   f.op('select');
+}
+
+/** Load the parameters `names` (i32s at params, params + 4, ...) into fresh locals, by name. */
+export function loadNamedParams<const N extends string>(f: FunctionBuilder, params: Local, names: readonly N[]): Readonly<Record<N, Local>> {
+  const out = {} as Record<N, Local>;
+  names.forEach((n, i) => {
+    out[n] = loadParam(f, params, i);
+  });
+  return out;
 }
 
 /** Load the i32 at params + 4·index into a fresh local. */

@@ -92,15 +92,22 @@ export function describeWasmKernel(k: ElementwiseKernel, precision: Precision = 
 }
 
 interface Lanes {
+  /** Elements per vector step: 4 in both modes (float64 lanes evaluate the expression on two halves). */
   readonly width: number;
+  readonly halves: 1 | 2;
   readonly scalar: 'f32' | 'f64';
   readonly vec: 'f32x4' | 'f64x2';
 }
 
-const F32: Lanes = { width: 4, scalar: 'f32', vec: 'f32x4' };
-const F64: Lanes = { width: 2, scalar: 'f64', vec: 'f64x2' };
+const F32: Lanes = { width: 4, halves: 1, scalar: 'f32', vec: 'f32x4' };
+const F64: Lanes = { width: 4, halves: 2, scalar: 'f64', vec: 'f64x2' };
 
 const bytesOf = (d: DType): number => (d === 'float64' ? 8 : 4);
+
+/** i8x16.shuffle lanes: the high 8 bytes of a moved to the low half. */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** i8x16.shuffle lanes: the low 8 bytes of a, then the low 8 bytes of b. */
+const JOIN_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /** Map key of a constant: −0 and +0 are different constants (Map keys would merge them). */
 const constKey = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
@@ -120,7 +127,9 @@ class ElementwiseEmitter {
   private readonly contiguous: boolean[];
   private readonly vecConsts = new Map<string, Local>();
   private readonly scalarConsts = new Map<string, Local>();
-  private vx: Local[] = [];
+  /** Per operand, the loaded vector of each half of the step (one half in float32 mode). */
+  private vx: Local[][] = [];
+  private half = 0;
   private sx: Local[] = [];
   private splatV: (Local | undefined)[] = [];
   private splatS: (Local | undefined)[] = [];
@@ -158,7 +167,7 @@ class ElementwiseEmitter {
     const coord = dims.slice(0, q - 1).map(() => f.local('i32'));
     const base = k.operands.map(() => f.local('i32'));
     const ptr = k.operands.map(() => f.local('i32'));
-    this.vx = k.operands.map(() => f.local('v128'));
+    this.vx = k.operands.map(() => Array.from({ length: lanes.halves }, () => f.local('v128')));
     this.sx = k.operands.map(() => f.local(lanes.scalar));
     this.splatV = k.operands.map((_, j) => (this.contiguous[j] ? undefined : f.local('v128')));
     this.splatS = k.operands.map((_, j) => (this.contiguous[j] ? undefined : f.local(lanes.scalar)));
@@ -203,9 +212,7 @@ class ElementwiseEmitter {
           f.loop((again) => {
             f.get(cnt).i32(lanes.width).op('i32.lt_u').brIf(vecDone);
             for (let j = 0; j < n; j++) if (this.contiguous[j]) this.loadVector(k.operands[j].dtype, ptr[j], this.vx[j]);
-            f.get(po);
-            this.vector(k.expr);
-            this.storeVector(k.outDtype);
+            this.computeAndStore(po, k.outDtype);
             for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, ptr[j], lanes.width * size[j]);
             addConst(f, po, lanes.width * outSize);
             f.get(cnt).i32(lanes.width).op('i32.sub').set(cnt);
@@ -302,39 +309,63 @@ class ElementwiseEmitter {
     }
   }
 
-  private loadVector(dtype: DType, ptr: Local, into: Local): void {
+  /** Load one step (4 elements) of an operand into its half vectors. */
+  private loadVector(dtype: DType, ptr: Local, into: readonly Local[]): void {
     const { f, lanes } = this;
     if (lanes.vec === 'f64x2') {
-      if (dtype === 'float32') f.get(ptr).vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
-      else f.get(ptr).vmem('v128.load');
-    } else if (dtype === 'float32') {
+      if (dtype === 'float32') {
+        // One load of four float32, widened to two f64x2 halves.
+        const t = into[1];
+        f.get(ptr).vmem('v128.load').tee(t).simd('f64x2.promote_low_f32x4').set(into[0]);
+        f.get(t).get(t).shuffle(HIGH_HALF).simd('f64x2.promote_low_f32x4').set(into[1]);
+      } else {
+        f.get(ptr).vmem('v128.load').set(into[0]);
+        f.get(ptr).vmem('v128.load', 16).set(into[1]);
+      }
+      return;
+    }
+    if (dtype === 'float32') {
       f.get(ptr).vmem('v128.load');
     } else {
       // Four float64 values: demote each pair and join the low halves.
       f.get(ptr).vmem('v128.load').simd('f32x4.demote_f64x2_zero');
       f.get(ptr).vmem('v128.load', 16).simd('f32x4.demote_f64x2_zero');
-      f.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+      f.shuffle(JOIN_LOW);
     }
-    f.set(into);
+    f.set(into[0]);
   }
 
-  /** Stack: [address, vector] → stores the vector's `width` elements in the output dtype. */
-  private storeVector(dtype: DType): void {
+  /** Evaluate the expression over one step (each half) and store the 4 results at `po`. */
+  private computeAndStore(po: Local, dtype: DType): void {
     const { f, lanes } = this;
     if (lanes.vec === 'f64x2') {
-      if (dtype === 'float32') f.simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
-      else f.vmem('v128.store');
+      const results = [0, 1].map((h) => {
+        this.half = h;
+        this.vector(this.k.expr);
+        if (dtype === 'float32') f.simd('f32x4.demote_f64x2_zero');
+        const r = f.local('v128');
+        f.set(r);
+        return r;
+      });
+      this.half = 0;
+      if (dtype === 'float32') {
+        f.get(po).get(results[0]).get(results[1]).shuffle(JOIN_LOW).vmem('v128.store');
+      } else {
+        f.get(po).get(results[0]).vmem('v128.store');
+        f.get(po).get(results[1]).vmem('v128.store', 16);
+      }
       return;
     }
+    f.get(po);
+    this.vector(this.k.expr);
     if (dtype === 'float32') {
       f.vmem('v128.store');
       return;
     }
-    // Four float32 lanes to four float64 values: two stores (the address is re-derived for the second).
+    // Four float32 lanes to four float64 values.
     const v = f.local('v128');
-    const a = f.local('i32');
-    f.set(v).tee(a).get(v).simd('f64x2.promote_low_f32x4').vmem('v128.store');
-    f.get(a).get(v).get(v).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]).simd('f64x2.promote_low_f32x4').vmem('v128.store', 16);
+    f.set(v).get(v).simd('f64x2.promote_low_f32x4').vmem('v128.store');
+    f.get(po).get(v).get(v).shuffle(HIGH_HALF).simd('f64x2.promote_low_f32x4').vmem('v128.store', 16);
   }
 
   /** Stack: [address, scalar] → stores one element. */
@@ -350,7 +381,7 @@ class ElementwiseEmitter {
   }
 
   private operandVector(j: number): Local {
-    return this.contiguous[j] ? this.vx[j] : (this.splatV[j] ?? this.vx[j]);
+    return this.contiguous[j] ? this.vx[j][this.half] : (this.splatV[j] ?? this.vx[j][0]);
   }
 
   private operandScalar(j: number): Local {

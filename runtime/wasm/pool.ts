@@ -1,47 +1,58 @@
 // A pool of worker_threads that run wasm kernels on the backend's shared memory, with synchronous
-// dispatch from the main thread: a job is published in a SharedArrayBuffer control block, the main
-// thread and the workers take fixed-size chunks from an atomic counter, and the main thread blocks in
-// Atomics.wait until every worker has checked out of the job. Chunk boundaries depend on the job only
-// (never on the thread count), so results are bit-identical with 1, 2 or N threads.
+// dispatch from the main thread. A job (module, function, parameter block, chunk count) is published
+// in a SharedArrayBuffer control block; the main thread and the workers claim fixed-size chunks with a
+// compare-and-swap on a 64-bit word (job generation ‖ next chunk), and the main thread blocks in
+// Atomics.wait until every chunk is done. Chunk boundaries depend on the job only (never on the
+// thread count), so results are bit-identical with 1, 2 or N threads.
+//
+// Why the generation is part of the claim: the main thread never waits for a worker that has not woken
+// up yet (on a loaded machine a worker may be descheduled for milliseconds). A late worker that read
+// an old job's parameters can only claim a chunk of that same job, and a claim succeeds only while the
+// job is unfinished — that is, while its parameters are still in place.
 //
 // Workers are unref'd (they never keep the process alive) and are terminated by dispose(). Modules
 // reach the workers through a MessagePort that the worker drains synchronously (receiveMessageOnPort)
-// when a job names a module it has not instantiated yet: the worker never needs its event loop.
+// when a job names a module it has not instantiated yet: a worker never needs its event loop.
 
+import { availableParallelism } from 'node:os';
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
 import { exportedFunctions, WasmFunction, WasmMemory, WasmModule, webAssembly } from './wasm-api.js';
 
-/** Control block slots (Int32Array indices). */
+/** Int32 slots of the control block. */
 const GEN = 0;
 const STOP = 1;
-const NEXT = 2;
-const EXITED = 3;
-const NCHUNKS = 4;
-const TOTAL = 5;
-const CHUNK = 6;
-const PARAMS = 7;
-const MODULE = 8;
-const FN = 9;
-const ERR = 10;
-const ERR_LEN = 11;
-const SLEEP = 12;
-const ERR_BYTES_AT = 256;
+const DONE = 2;
+const NCHUNKS = 3;
+const TOTAL = 4;
+const CHUNK = 5;
+const PARAMS = 6;
+const MODULE = 7;
+const FN = 8;
+const ERR = 9;
+const ERR_LEN = 10;
+const SLEEP = 11;
+/** Byte offset of the 64-bit claim word (generation << 32 | next chunk). */
+const WORD_AT = 64;
+const ERR_BYTES_AT = 128;
 const CONTROL_BYTES = 1024;
 
+/** Polls of the control block before a worker sleeps in Atomics.wait (a few microseconds). */
+const SPIN_ITERATIONS = 2000;
 /** A worker gives up waiting for a module message after this long (it was posted before the job). */
 const MODULE_WAIT_MS = 30_000;
-/** The main thread gives up on workers that make no progress for this long. */
+/** The main thread gives up when no chunk completes for this long. */
 const STALL_MS = 120_000;
 
 /**
  * The worker's program (plain JavaScript: it runs outside the TypeScript toolchain, from source text,
- * so the pool works the same from src/ under vitest and from dist/).
+ * so the pool works the same from the sources under vitest and from dist/).
  */
 const WORKER_SOURCE = `
 'use strict';
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { control, memory, port, tid } = workerData;
+const { control, memory, port, tid, spin } = workerData;
 const ctrl = new Int32Array(control);
+const word = new BigInt64Array(control, ${WORD_AT}, 1);
 const modules = new Map();
 function moduleFns(id) {
   const started = Date.now();
@@ -65,25 +76,39 @@ function fail(e) {
   Atomics.store(ctrl, ${ERR_LEN}, bytes.length);
 }
 let seen = 0;
+let gen = -1, fn, n = 0, total = 0, chunk = 0, params = 0;
 for (;;) {
+  for (let i = 0; i < spin && Atomics.load(ctrl, ${GEN}) === seen; i++);
   while (Atomics.load(ctrl, ${GEN}) === seen) Atomics.wait(ctrl, ${GEN}, seen);
   seen = Atomics.load(ctrl, ${GEN});
   if (Atomics.load(ctrl, ${STOP}) !== 0) break;
-  try {
-    const fn = moduleFns(ctrl[${MODULE}])[ctrl[${FN}]];
-    const n = ctrl[${NCHUNKS}], total = ctrl[${TOTAL}], chunk = ctrl[${CHUNK}], params = ctrl[${PARAMS}];
-    for (;;) {
-      const c = Atomics.add(ctrl, ${NEXT}, 1);
-      if (c >= n) break;
-      const start = c * chunk;
-      fn(start, Math.min(total, start + chunk), tid, params);
+  for (;;) {
+    const w = Atomics.load(word, 0);
+    const g = Number(w >> 32n);
+    const x = Number(w & 0xffffffffn);
+    if (g !== gen) {
+      gen = g;
+      n = ctrl[${NCHUNKS}]; total = ctrl[${TOTAL}]; chunk = ctrl[${CHUNK}]; params = ctrl[${PARAMS}];
+      const mod = ctrl[${MODULE}], f = ctrl[${FN}];
+      try {
+        fn = moduleFns(mod)[f];
+      } catch (e) {
+        fn = undefined;
+        // Only a live job reports the failure (a torn read of a finished job is harmless).
+        if (x < n && Atomics.load(word, 0) === w) fail(e);
+      }
     }
-  } catch (e) {
-    fail(e);
-    Atomics.store(ctrl, ${NEXT}, 0x3fffffff);
+    if (x >= n) break;
+    if (Atomics.compareExchange(word, 0, w, w + 1n) !== w) continue;
+    try {
+      if (fn === undefined) throw new Error('kernel function unavailable in worker ' + tid);
+      const start = x * chunk;
+      fn(start, Math.min(total, start + chunk), tid, params);
+    } catch (e) {
+      fail(e);
+    }
+    if (Atomics.add(ctrl, ${DONE}, 1) + 1 >= n) Atomics.notify(ctrl, ${DONE});
   }
-  Atomics.add(ctrl, ${EXITED}, 1);
-  Atomics.notify(ctrl, ${EXITED});
 }
 `;
 
@@ -99,9 +124,12 @@ export class WorkerPool {
   /** Threads that run chunks, the main thread included. */
   readonly threads: number;
   private readonly workers: Worker[] = [];
+  private readonly exits: Promise<void>[] = [];
   private readonly ports: MessagePort[] = [];
   private readonly control: SharedArrayBuffer;
   private readonly ctrl: Int32Array;
+  private readonly word: BigInt64Array;
+  private generation = 0;
   private nextModule = 0;
   private disposed = false;
   private broken: string | undefined;
@@ -111,22 +139,30 @@ export class WorkerPool {
     this.threads = threads;
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctrl = new Int32Array(this.control);
+    this.word = new BigInt64Array(this.control, WORD_AT, 1);
+    // Spinning only pays when every thread has a core of its own.
+    const spin = threads <= availableParallelism() ? SPIN_ITERATIONS : 0;
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { control: this.control, memory, port: port2, tid: t },
+        workerData: { control: this.control, memory, port: port2, tid: t, spin },
         transferList: [port2],
       });
       w.unref();
       port1.unref();
-      // An exit or error outside a job (a crash) is remembered; run() reports it instead of waiting.
+      // A crash outside a chunk is remembered; later parallel runs report it instead of relying on it.
       w.on('error', (e: Error) => {
         this.broken ??= `worker ${t} failed: ${e.message}`;
       });
-      w.on('exit', (code: number) => {
-        if (!this.disposed) this.broken ??= `worker ${t} exited with code ${code}`;
-      });
+      this.exits.push(
+        new Promise<void>((resolve) => {
+          w.on('exit', (code: number) => {
+            if (!this.disposed) this.broken ??= `worker ${t} exited with code ${code}`;
+            resolve();
+          });
+        }),
+      );
       this.workers.push(w);
       this.ports.push(port1);
     }
@@ -151,12 +187,12 @@ export class WorkerPool {
     if (total <= 0) return;
     const f = m.fns[fn];
     const n = Math.ceil(total / chunk);
-    if (!parallel || n < 2 || this.workers.length === 0) {
+    if (!parallel || n < 2 || this.workers.length === 0 || this.broken !== undefined) {
       for (let c = 0; c < n; c++) f(c * chunk, Math.min(total, (c + 1) * chunk), 0, params);
       return;
     }
-    if (this.broken !== undefined) throw new WorkerPoolError(`the wasm worker pool is unusable: ${this.broken}`);
     const ctrl = this.ctrl;
+    const g = ++this.generation;
     ctrl[NCHUNKS] = n;
     ctrl[TOTAL] = total;
     ctrl[CHUNK] = chunk;
@@ -165,22 +201,24 @@ export class WorkerPool {
     ctrl[FN] = fn;
     ctrl[ERR] = 0;
     ctrl[ERR_LEN] = 0;
-    Atomics.store(ctrl, NEXT, 0);
-    Atomics.store(ctrl, EXITED, 0);
-    Atomics.add(ctrl, GEN, 1);
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(this.word, 0, BigInt(g) << 32n);
+    Atomics.store(ctrl, GEN, g);
     Atomics.notify(ctrl, GEN);
     let thrown: unknown;
-    try {
-      for (;;) {
-        const c = Atomics.add(ctrl, NEXT, 1);
-        if (c >= n) break;
-        f(c * chunk, Math.min(total, (c + 1) * chunk), 0, params);
+    for (;;) {
+      const w = Atomics.load(this.word, 0);
+      const x = Number(w & 0xffffffffn);
+      if (x >= n) break;
+      if (Atomics.compareExchange(this.word, 0, w, w + 1n) !== w) continue;
+      try {
+        f(x * chunk, Math.min(total, (x + 1) * chunk), 0, params);
+      } catch (e) {
+        thrown ??= e;
       }
-    } catch (e) {
-      thrown = e;
-      Atomics.store(ctrl, NEXT, 0x3fffffff);
+      Atomics.add(ctrl, DONE, 1);
     }
-    this.awaitWorkers();
+    this.awaitChunks(n);
     if (thrown !== undefined) throw thrown;
     if (ctrl[ERR] !== 0) {
       const msg = new TextDecoder().decode(new Uint8Array(this.control, ERR_BYTES_AT, ctrl[ERR_LEN]).slice());
@@ -199,24 +237,28 @@ export class WorkerPool {
     for (const w of this.workers) void w.terminate();
   }
 
-  private awaitWorkers(): void {
+  /** Resolves once every worker thread has exited (after dispose()). */
+  async terminated(): Promise<void> {
+    await Promise.all(this.exits);
+  }
+
+  /** Block until all n chunks are done (every chunk was claimed before this is called). */
+  private awaitChunks(n: number): void {
     const ctrl = this.ctrl;
-    const want = this.workers.length;
     let last = -1;
     let since = Date.now();
     for (;;) {
-      const e = Atomics.load(ctrl, EXITED);
-      if (e >= want) return;
-      const progress = e * 0x10000 + Atomics.load(ctrl, NEXT);
-      if (progress !== last) {
-        last = progress;
+      const d = Atomics.load(ctrl, DONE);
+      if (d >= n) return;
+      if (d !== last) {
+        last = d;
         since = Date.now();
       } else if (Date.now() - since > STALL_MS) {
-        this.broken = `${want - e} worker(s) made no progress for ${STALL_MS / 1000} s`;
+        this.broken = `${n - d} claimed chunk(s) made no progress for ${STALL_MS / 1000} s`;
         this.dispose();
         throw new WorkerPoolError(`the wasm worker pool stalled: ${this.broken}`);
       }
-      Atomics.wait(ctrl, EXITED, e, 1000);
+      Atomics.wait(ctrl, DONE, d, 1000);
     }
   }
 }

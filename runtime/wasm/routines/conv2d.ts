@@ -1,12 +1,15 @@
 // 2-D convolution in wasm: for each (image, group, block of output pixels) the im2col panels of the
 // block are packed straight from the input into per-thread scratch (padding and dilation resolved
-// while packing), then the GEMM micro-kernel multiplies the group's weights [M/G × C/G·kH·kW] by them,
-// starting from the bias. A fused epilogue runs as a second elementwise pass over the raw output.
-// Non-float32 operands return false (the backend runs the CPU routine).
+// while packing; four pixels per vector copy on stride-1 rows), then the GEMM micro-kernel multiplies
+// the group's weights [M/G × C/G·kH·kW] by them, starting from the bias. Groups with fewer than 4
+// output channels (depthwise) use the direct kernel instead (conv-direct.ts). A fused epilogue runs as
+// a second elementwise pass over the raw output. Non-float32 operands return false (the backend runs
+// the CPU routine).
 
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import { ALIGN } from '../heap.js';
-import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_TMP_BYTES } from './gemm.js';
+import { buildDirectConvModule, validRanges } from './conv-direct.js';
+import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_ROWS, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel } from './epilogue.js';
 
@@ -33,21 +36,26 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
   const K = cg * kh * kw;
   if (nb * M * P === 0) return epilogue === undefined;
   const heap = ctx.heap;
-  const mod = ctx.module('gemm', buildGemmModule, GEMM_EXPORTS);
-  const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
-  const PB = Math.min(roundUp(P, PANEL), MAX_BLOCK, Math.max(PANEL, Math.floor(PACKED_TARGET_BYTES / (4 * Math.max(1, K)) / PANEL) * PANEL));
-  const nPB = Math.ceil(P / PB);
-  const stride = roundUp(TILE_TMP_BYTES + 8 * PB + (PB / PANEL) * K * PANEL * 4, ALIGN);
   const raw = epilogue === undefined || out.dtype === 'float32' ? out : ctx.scratchBuffer('float32', nb * M * P);
-  const scratch = heap.alloc(ctx.pool.threads * stride);
-  try {
-    const [sh, sw] = call.strides;
-    const [dh, dw] = call.dilations;
-    const [pt, pl] = call.pads;
-    const params = [x.offset, w.offset, bias?.offset ?? 0, raw.offset, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw, pt, pl, K, nPB, PB, scratch, stride];
-    ctx.pool.run(mod, 2, nb * G * nPB, 1, ctx.params(params), nb * M * P * K >= PARALLEL_MIN_MACS);
-  } finally {
-    heap.release(scratch);
+  const parallel = nb * M * P * K >= PARALLEL_MIN_MACS;
+  const [sh, sw] = call.strides;
+  const [dh, dw] = call.dilations;
+  const [pt, pl] = call.pads;
+  if (mg < TILE_ROWS) {
+    // Depthwise-like: the GEMM would compute mostly padding rows; convolve each plane directly.
+    const rows = validRanges(OH, H, kh, sh, pt, dh);
+    const cols = validRanges(OW, W, kw, sw, pl, dw);
+    const tables = heap.alloc(4 * 2 * (kh + kw));
+    try {
+      heap.i32(tables, 2 * (kh + kw)).set([...rows.lo, ...rows.hi, ...cols.lo, ...cols.hi]);
+      const direct = ctx.module('convDirect', buildDirectConvModule, ['direct']);
+      const params = [x.offset, w.offset, bias?.offset ?? 0, raw.offset, C, H, W, M, cg, mg, kh, kw, OH, OW, sh, sw, dh, dw, pt, pl, tables, tables + 4 * kh, tables + 8 * kh, tables + 8 * kh + 4 * kw];
+      ctx.pool.run(direct, 0, nb * M, Math.max(1, Math.floor(4096 / Math.max(1, P))), ctx.params(params), parallel);
+    } finally {
+      heap.release(tables);
+    }
+  } else {
+    gemmConv(ctx, call, raw, inputs, parallel);
   }
   if (epilogue !== undefined) {
     try {
@@ -57,4 +65,33 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
     }
   }
   return true;
+}
+
+/** im2col panels per block of output pixels, multiplied by the group's weights with the GEMM micro-kernel. */
+function gemmConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: WasmBuffer, inputs: readonly WasmBuffer[], parallel: boolean): void {
+  const [x, w] = inputs;
+  const bias = call.hasBias ? inputs[2] : undefined;
+  const [nb, C, H, W] = call.xDims;
+  const [M, cg, kh, kw] = call.wDims;
+  const [, , OH, OW] = call.outDims;
+  const G = call.group;
+  const mg = M / G;
+  const P = OH * OW;
+  const K = cg * kh * kw;
+  const heap = ctx.heap;
+  const mod = ctx.module('gemm', buildGemmModule, GEMM_EXPORTS);
+  const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
+  const PB = Math.min(roundUp(P, PANEL), MAX_BLOCK, Math.max(PANEL, Math.floor(PACKED_TARGET_BYTES / (4 * Math.max(1, K)) / PANEL) * PANEL));
+  const nPB = Math.ceil(P / PB);
+  const stride = roundUp(TILE_TMP_BYTES + 9 * PB + (PB / PANEL) * K * PANEL * 4, ALIGN);
+  const scratch = heap.alloc(ctx.pool.threads * stride);
+  try {
+    const [sh, sw] = call.strides;
+    const [dh, dw] = call.dilations;
+    const [pt, pl] = call.pads;
+    const params = [x.offset, w.offset, bias?.offset ?? 0, raw.offset, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw, pt, pl, K, nPB, PB, scratch, stride];
+    ctx.pool.run(mod, 2, nb * G * nPB, 1, ctx.params(params), parallel);
+  } finally {
+    heap.release(scratch);
+  }
 }

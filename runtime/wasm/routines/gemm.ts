@@ -8,13 +8,18 @@
 
 import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
 import { MEMORY_IMPORT } from '../elementwise.js';
-import { addConst, loadParam, minU } from '../codegen-util.js';
+import { addConst, loadNamedParams, loadParam, minU } from '../codegen-util.js';
 
 /** Rows × columns of the register block. */
 export const TILE_ROWS = 4;
 export const PANEL = 8;
 /** Bytes of one packed panel row (8 float32). */
 const PANEL_ROW_BYTES = PANEL * 4;
+/** i8x16.shuffle byte lanes selecting 32-bit lanes `l` (0–3 from a, 4–7 from b). */
+function lanes32(l: readonly number[]): number[] {
+  return l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
+}
+
 /** Per-thread scratch bytes the micro-kernel uses for edge tiles (4 × 8 float32). */
 export const TILE_TMP_BYTES = TILE_ROWS * PANEL_ROW_BYTES;
 
@@ -168,6 +173,8 @@ function packB(): FunctionBuilder {
   const n = f.local('i32');
   const full = f.local('i32');
   const val = f.local('f32');
+  const rows = Array.from({ length: PANEL }, () => f.local('v128'));
+  const t = Array.from({ length: 4 }, () => f.local('v128'));
   f.get(start).set(u);
   f.block((exit) => {
     f.loop((again) => {
@@ -178,6 +185,36 @@ function packB(): FunctionBuilder {
       f.get(dst).get(u).get(K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').set(d);
       f.get(n0).i32(PANEL).op('i32.add').get(N).op('i32.le_u').get(transB).op('i32.eqz').op('i32.and').set(full);
       f.i32(0).set(k);
+      // transB with 8 whole rows: four k at a time, two 4×4 transposes per step.
+      f.get(transB).get(n0).i32(PANEL).op('i32.add').get(N).op('i32.le_u').op('i32.and');
+      f.if(() => {
+        f.block((td) => {
+          f.loop((tl) => {
+            f.get(k).i32(4).op('i32.add').get(K).op('i32.gt_u').brIf(td);
+            rows.forEach((r, c) => {
+              f.get(src).get(n0).i32(c).op('i32.add').get(K).op('i32.mul').get(k).op('i32.add').i32(4).op('i32.mul').op('i32.add').vmem('v128.load').set(r);
+            });
+            for (const half of [0, 1]) {
+              const [r0, r1, r2, r3] = rows.slice(4 * half, 4 * half + 4);
+              f.get(r0).get(r1).shuffle(lanes32([0, 4, 1, 5])).set(t[0]);
+              f.get(r0).get(r1).shuffle(lanes32([2, 6, 3, 7])).set(t[1]);
+              f.get(r2).get(r3).shuffle(lanes32([0, 4, 1, 5])).set(t[2]);
+              f.get(r2).get(r3).shuffle(lanes32([2, 6, 3, 7])).set(t[3]);
+              // Row k + q of the panel, columns 4·half .. 4·half + 3.
+              const store = (q: number, a: Local, bb: Local, lanes: readonly number[]): void => {
+                f.get(d).get(a).get(bb).shuffle(lanes32(lanes)).vmem('v128.store', q * PANEL_ROW_BYTES + 16 * half);
+              };
+              store(0, t[0], t[2], [0, 1, 4, 5]);
+              store(1, t[0], t[2], [2, 3, 6, 7]);
+              store(2, t[1], t[3], [0, 1, 4, 5]);
+              store(3, t[1], t[3], [2, 3, 6, 7]);
+            }
+            addConst(f, d, 4 * PANEL_ROW_BYTES);
+            addConst(f, k, 4);
+            f.br(tl);
+          });
+        });
+      });
       f.block((kd) => {
         f.loop((kl) => {
           f.get(k).get(K).op('i32.ge_u').brIf(kd);
@@ -236,7 +273,7 @@ function matmulDriver(block: number): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
   const names = ['a', 'rsA', 'ksA', 'M', 'K', 'N', 'packed', 'nPanels', 'out', 'aOffTab', 'bIdxTab', 'nRB', 'nCB', 'RB', 'CBP', 'tmpBase'] as const;
-  const P = Object.fromEntries(names.map((n, i) => [n, loadParam(f, params, i)])) as Record<(typeof names)[number], Local>;
+  const P = loadNamedParams(f, params, names);
   const u = f.local('i32');
   const p = f.local('i32');
   const rem = f.local('i32');
@@ -293,7 +330,7 @@ function convDriver(block: number): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
   const names = ['x', 'w', 'bias', 'out', 'C', 'H', 'W', 'M', 'G', 'cg', 'mg', 'kh', 'kw', 'OW', 'P', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'K', 'nPB', 'PB', 'scratchBase', 'scratchStride'] as const;
-  const P = Object.fromEntries(names.map((n, i) => [n, loadParam(f, params, i)])) as Record<(typeof names)[number], Local>;
+  const P = loadNamedParams(f, params, names);
   const u = f.local('i32');
   const nb = f.local('i32');
   const g = f.local('i32');
@@ -324,11 +361,16 @@ function convDriver(block: number): FunctionBuilder {
   const s0 = f.local('i32');
   const s1 = f.local('i32');
   const perN = f.local('i32');
+  const fastTab = f.local('i32');
+  const dAddr = f.local('i32');
+  const t = f.local('i32');
+  const ct = f.local('i32');
   f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').set(scratch);
-  // Scratch layout: [edge tile][iy table PB·4][ix table PB·4][packed panels].
+  // Scratch layout: [edge tile][iy table PB·4][ix table PB·4][fast flags PB][packed panels].
   f.get(scratch).i32(TILE_TMP_BYTES).op('i32.add').set(iyTab);
   f.get(iyTab).get(P.PB).i32(4).op('i32.mul').op('i32.add').set(ixTab);
-  f.get(ixTab).get(P.PB).i32(4).op('i32.mul').op('i32.add').set(packed);
+  f.get(ixTab).get(P.PB).i32(4).op('i32.mul').op('i32.add').set(fastTab);
+  f.get(fastTab).get(P.PB).op('i32.add').set(packed);
   f.get(P.G).get(P.nPB).op('i32.mul').set(perN);
   f.get(start).set(u);
   f.block((exit) => {
@@ -367,6 +409,22 @@ function convDriver(block: number): FunctionBuilder {
           f.br(tl);
         });
       });
+      // fast[c/4] (at fastTab + c): columns c..c+3 are valid and on one output row of a stride-1 conv.
+      f.i32(0).set(c);
+      f.block((fd) => {
+        f.loop((fl) => {
+          f.get(c).get(cols).op('i32.ge_u').brIf(fd);
+          f.get(fastTab).get(c).op('i32.add');
+          f.get(P.sw).i32(1).op('i32.eq');
+          f.get(c).i32(3).op('i32.add').get(pw).op('i32.lt_u').op('i32.and');
+          f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load');
+          f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load', 12);
+          f.op('i32.eq').op('i32.and');
+          f.mem('i32.store');
+          addConst(f, c, 4);
+          f.br(fl);
+        });
+      });
       // im2col: packed[(c>>3)·K + kidx][c&7] = x[n, g·cg + ci, iy, ix] or 0 outside.
       f.i32(0).set(kidx);
       f.i32(0).set(ci);
@@ -391,17 +449,42 @@ function convDriver(block: number): FunctionBuilder {
                   f.block((cd) => {
                     f.loop((cl) => {
                       f.get(c).get(cols).op('i32.ge_u').brIf(cd);
+                      // Four columns at a time; c is a multiple of 4, so they share one panel row.
+                      f.get(dst).get(c).i32(3).op('i32.shr_u').get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
+                      f.get(c).i32(7).op('i32.and').i32(4).op('i32.mul').op('i32.add').set(dAddr);
                       f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').get(dy).op('i32.add').set(iy);
                       f.get(ixTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').get(dx).op('i32.add').set(ix);
-                      f.get(iy).get(P.H).op('i32.lt_u').get(ix).get(P.W).op('i32.lt_u').op('i32.and').set(inside);
-                      // Branch-free: read a valid address (the plane start) when outside, then select 0.
-                      f.get(dst).get(c).i32(3).op('i32.shr_u').get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
-                      f.get(c).i32(7).op('i32.and').i32(4).op('i32.mul').op('i32.add');
-                      f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix).op('i32.add').i32(4).op('i32.mul').op('i32.add');
-                      f.get(plane).get(inside).op('select').mem('f32.load');
-                      f.f32(0).get(inside).op('select');
-                      f.mem('f32.store');
-                      addConst(f, c, 1);
+                      f.get(fastTab).get(c).op('i32.add').mem('i32.load');
+                      f.get(iy).get(P.H).op('i32.lt_u').op('i32.and');
+                      f.get(ix).get(P.W).op('i32.lt_u').op('i32.and');
+                      f.get(ix).i32(3).op('i32.add').get(P.W).op('i32.lt_u').op('i32.and');
+                      f.if(
+                        () => {
+                          // Stride 1, one output row, all inside: four consecutive input pixels.
+                          f.get(dAddr).get(plane).get(iy).get(P.W).op('i32.mul').get(ix).op('i32.add').i32(4).op('i32.mul').op('i32.add').vmem('v128.load').vmem('v128.store');
+                        },
+                        () => {
+                          f.i32(0).set(t);
+                          f.block((td) => {
+                            f.loop((tl) => {
+                              f.get(t).i32(4).op('i32.ge_u').brIf(td);
+                              f.get(c).get(t).op('i32.add').i32(4).op('i32.mul').set(ct);
+                              f.get(iyTab).get(ct).op('i32.add').mem('i32.load').get(dy).op('i32.add').set(iy);
+                              f.get(ixTab).get(ct).op('i32.add').mem('i32.load').get(dx).op('i32.add').set(ix);
+                              f.get(iy).get(P.H).op('i32.lt_u').get(ix).get(P.W).op('i32.lt_u').op('i32.and').set(inside);
+                              // Branch-free: read a valid address (the plane start) when outside, then select 0.
+                              f.get(dAddr).get(t).i32(4).op('i32.mul').op('i32.add');
+                              f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix).op('i32.add').i32(4).op('i32.mul').op('i32.add');
+                              f.get(plane).get(inside).op('select').mem('f32.load');
+                              f.f32(0).get(inside).op('select');
+                              f.mem('f32.store');
+                              addConst(f, t, 1);
+                              f.br(tl);
+                            });
+                          });
+                        },
+                      );
+                      addConst(f, c, 4);
                       f.br(cl);
                     });
                   });

@@ -17,8 +17,12 @@ type MomentsCall = Extract<RoutineCall, { routine: 'moments' }>;
 
 /** Elements per horizontal segment: a run longer than this is split (fixed, shape-independent). */
 export const SEGMENT = 16384;
-/** Values per vertical row block (rows per block = ceil(BLOCK / rowLength)). */
-const VERTICAL_BLOCK = 16384;
+/**
+ * Values per vertical row block (rows per block = ceil(BLOCK / rowLength)); rows of at least this many
+ * values form one block (the column blocks give the parallelism), so partial sums never take more than
+ * a fraction of the input's size.
+ */
+const VERTICAL_BLOCK = 65536;
 /** Columns per vertical column block (16 KiB of float64 accumulators). */
 const COLUMN_BLOCK = 2048;
 /** Runs shorter than this are accumulated vertically. */
@@ -283,7 +287,7 @@ export function wasmMoments(ctx: WasmRoutineContext, call: MomentsCall, inputs: 
     }
   } else {
     const L = k * r1;
-    const rpb = Math.max(1, Math.ceil(VERTICAL_BLOCK / L));
+    const rpb = L >= VERTICAL_BLOCK ? r0 : Math.ceil(VERTICAL_BLOCK / L);
     const nrb = Math.ceil(r0 / rpb);
     const ncb = Math.ceil(L / COLUMN_BLOCK);
     const units = nrb * ncb;
