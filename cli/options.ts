@@ -116,7 +116,7 @@ export function keyValue(command: string, flag: string, raw: string, valueName: 
 }
 
 /** Backends the CLI offers; GraphSession reports one that is missing on this machine (never swapped). */
-const BACKENDS: readonly BackendName[] = ['cpu'];
+const BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
 
 export function backendArg(command: string, parsed: ParsedArgs): BackendName {
   const raw = flagValue(parsed, 'backend');

@@ -3,8 +3,8 @@
 
 import { ArgumentError, describeShape } from '../core/errors.js';
 import { normalizeAxis, sizeOf, stridesOf } from '../core/shape.js';
-import { type ArgumentSite, type ConfigReader, describeValue, type RawConfig } from './config-reader.js';
-import { buildFromConfig, getFromRegistry, type KerasRegistry } from './keras-registry.js';
+import { type ArgumentSite, type ConfigReader, describeValue } from './config-reader.js';
+import { buildFromConfig, getFromRegistry, type KerasObjectSpec, type KerasRegistry } from './keras-registry.js';
 
 /** One axis or several (Keras accepts an int or a list, e.g. [0, 1, 2] for a Conv2D kernel). */
 export type ConstraintAxis = number | readonly number[];
@@ -21,10 +21,7 @@ export interface Constraint {
 export type ConstraintSpec =
   | 'nonNeg' | 'non_neg' | 'NonNeg' | 'maxNorm' | 'max_norm' | 'MaxNorm'
   | 'minMaxNorm' | 'min_max_norm' | 'MinMaxNorm' | 'unitNorm' | 'unit_norm' | 'UnitNorm'
-  | (string & {})
-  | { readonly className: string; readonly config?: RawConfig }
-  | { readonly class_name: string; readonly config?: RawConfig }
-  | Constraint;
+  | KerasObjectSpec<Constraint>;
 
 export interface SerializedConstraint {
   className: string;

@@ -4,7 +4,7 @@
 import { ArgumentError, describeShape } from '../core/errors.js';
 import { Rng, seedOrRandom } from '../core/rng.js';
 import { type ArgumentSite, ConfigReader, type RawConfig } from './config-reader.js';
-import { getFromRegistry, type KerasRegistry } from './keras-registry.js';
+import { getFromRegistry, type KerasObjectSpec, type KerasRegistry } from './keras-registry.js';
 
 export type { ArgumentSite, RawConfig };
 
@@ -26,10 +26,7 @@ export interface Initializer {
 
 export type InitializerSpec =
   | InitializerName
-  | (string & {})
-  | { readonly className: string; readonly config?: RawConfig }
-  | { readonly class_name: string; readonly config?: RawConfig }
-  | Initializer;
+  | KerasObjectSpec<Initializer>;
 
 export interface SerializedInitializer {
   className: string;

@@ -3,7 +3,17 @@
 // keys through a ConfigReader, so unknown names and bad config keys are ArgumentErrors.
 
 import { ArgumentError } from '../core/errors.js';
-import { type ArgumentSite, ConfigReader, describeValue } from './config-reader.js';
+import { type ArgumentSite, ConfigReader, describeValue, type RawConfig } from './config-reader.js';
+
+/**
+ * How an argument may give a Keras object: a name (each kind adds its known names for completion), a
+ * serialized {className|class_name, config} object, or an instance.
+ */
+export type KerasObjectSpec<T> =
+  | (string & {})
+  | { readonly className: string; readonly config?: RawConfig }
+  | { readonly class_name: string; readonly config?: RawConfig }
+  | T;
 
 /** How one kind of Keras object (initializer, regularizer, constraint) is named and built. */
 export interface KerasRegistry<T extends object, C extends string> {

@@ -1,8 +1,8 @@
 // Keras 3 weight regularizers L1, L2, L1L2 (keras/src/regularizers/regularizers.py): the float64
 // penalty a layer adds to the loss, name and config resolution, serialization.
 
-import type { ArgumentSite, ConfigReader, RawConfig } from './config-reader.js';
-import { buildFromConfig, getFromRegistry, type KerasRegistry } from './keras-registry.js';
+import type { ArgumentSite, ConfigReader } from './config-reader.js';
+import { buildFromConfig, getFromRegistry, type KerasObjectSpec, type KerasRegistry } from './keras-registry.js';
 
 export type RegularizerConfig = Record<string, number>;
 
@@ -16,10 +16,7 @@ export interface Regularizer {
 
 export type RegularizerSpec =
   | 'l1' | 'l2' | 'l1_l2' | 'l1l2' | 'L1' | 'L2' | 'L1L2'
-  | (string & {})
-  | { readonly className: string; readonly config?: RawConfig }
-  | { readonly class_name: string; readonly config?: RawConfig }
-  | Regularizer;
+  | KerasObjectSpec<Regularizer>;
 
 export interface SerializedRegularizer {
   className: string;

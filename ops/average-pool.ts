@@ -5,7 +5,7 @@
 import { ArgumentError } from '../core/errors.js';
 import { expectDType, expectRank, FLOAT_TYPES, requireInput } from './check.js';
 import type { OpDef } from './op-def.js';
-import { lowerPool, poolReference, poolWindow, PoolWindowAttrs } from './pool.js';
+import { lowerPool, poolReference, poolWindow, PoolWindowAttrs } from './pooling.js';
 
 /** The window attributes (dilations since opset 19) plus count_include_pad. */
 export interface AveragePoolAttrs extends PoolWindowAttrs {

@@ -80,5 +80,8 @@ export class InferenceSession {
     return out;
   }
 
-  async release(): Promise<void> {}
+  /** Frees backend resources (the wasm backend's worker threads). */
+  async release(): Promise<void> {
+    this.session.release();
+  }
 }

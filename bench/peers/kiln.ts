@@ -22,9 +22,9 @@ export function kilnSession(graph: Graph, options: LooseOptions): GraphSession {
   return new GraphSession(graph, options as GraphSessionOptions);
 }
 
-/** Frees a session's backend resources (the wasm backend's worker threads) where GraphSession has release(). */
+/** Frees a session's backend resources (the wasm backend's worker threads). */
 function releaseSession(session: GraphSession): void {
-  (session as GraphSession & { release?: () => void }).release?.();
+  session.release();
 }
 
 function tinyGraph(): Graph {

@@ -17,7 +17,7 @@ import { backendArg, intArg, parseArgs } from '../options.js';
 import { runOnnxruntime } from '../ort-oracle.js';
 import { renderTable } from '../table.js';
 
-export const CHECK_USAGE = 'kiln check model.onnx [--seed N] [--input name=file.pb ...] [--dim name=size ...] [--bisect] [--backend cpu]';
+export const CHECK_USAGE = 'kiln check model.onnx [--seed N] [--input name=file.pb ...] [--dim name=size ...] [--bisect] [--backend cpu|wasm]';
 
 interface Oracle {
   readonly name: OracleName;

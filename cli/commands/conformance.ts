@@ -10,7 +10,7 @@ import { processIO, type CliIO } from '../io.js';
 import { backendArg, flagValue, parseArgs } from '../options.js';
 import { ProgressBar } from '../progress.js';
 
-export const CONFORMANCE_USAGE = 'kiln conformance DIR... [--json report.json] [--backend cpu]';
+export const CONFORMANCE_USAGE = 'kiln conformance DIR... [--json report.json] [--backend cpu|wasm]';
 
 export interface ConformanceReport {
   readonly cases: readonly CaseReport[];

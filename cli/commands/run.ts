@@ -13,7 +13,7 @@ import { loadModel } from '../load-model.js';
 import { backendArg, flagValue, parseArgs } from '../options.js';
 import { writeTensorFile } from '../tensor-files.js';
 
-export const RUN_USAGE = 'kiln run model.onnx --input name=file.pb ... --output-dir DIR [--backend cpu]';
+export const RUN_USAGE = 'kiln run model.onnx --input name=file.pb ... --output-dir DIR [--backend cpu|wasm]';
 
 export function runRun(args: readonly string[], io: CliIO = processIO()): number {
   const parsed = parseArgs('run', args, {

@@ -1,5 +1,5 @@
-// The standard layer arguments (name, trainable, dtype) read from a layer's config; dtype may be a
-// string or a Keras DTypePolicy object ({class_name: 'DTypePolicy', config: {name}}).
+// How every layer constructor opens its arguments: a config reader over the layer's keys, and the
+// standard name, trainable and dtype (a string or a Keras DTypePolicy {class_name, config: {name}}).
 
 import { ConfigReader, isRecord, type ArgumentSite } from '../config-reader.js';
 import { defaultName, LAYER_DTYPES, type BaseLayerArgs, type LayerDType } from '../layer.js';

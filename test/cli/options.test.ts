@@ -29,7 +29,7 @@ describe('parseArgs', () => {
   it('usage errors are ArgumentErrors naming the command', () => {
     const parsed = parseArgs('check', ['m.onnx', '--backend', 'tpu'], spec);
     expect(() => backendArg('check', parsed)).toThrow(ArgumentError);
-    expect(() => backendArg('check', parsed)).toThrow("kiln 'check': argument '--backend' expected one of cpu, got 'tpu'");
+    expect(() => backendArg('check', parsed)).toThrow("kiln 'check': argument '--backend' expected one of cpu, wasm, got 'tpu'");
   });
 
   it('splits key=value and rejects anything else', () => {

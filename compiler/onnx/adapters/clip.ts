@@ -2,8 +2,8 @@
 // the input's type; integer types from Clip-12). kiln's IR keeps them as attributes, ±Infinity = no bound.
 
 import { isFloatDType } from '../../../core/dtype.js';
-import { OnnxExportError, OnnxImportError } from '../../../core/errors.js';
-import { attr, constantScalar, scalarInitializer } from './helpers.js';
+import { OnnxExportError } from '../../../core/errors.js';
+import { attr, constantScalar, expectDataInputOnly, rejectMovedAttrs, scalarInitializer } from './helpers.js';
 import type { OpAdapter } from './types.js';
 
 const INPUTS_SINCE = 11;
@@ -12,12 +12,10 @@ export const clipAdapter: OpAdapter<'Clip'> = {
   since: 1,
   importNode(ctx) {
     if (ctx.opset < INPUTS_SINCE) {
-      if (ctx.inputs.length > 1) throw new OnnxImportError(`Clip node '${ctx.name}': takes 1 input at opset ${ctx.opset}, got ${ctx.inputs.length}`);
+      expectDataInputOnly(ctx);
       return ctx.emit('Clip', [ctx.inputs[0]], ctx.mapAttrs('Clip'), ctx.outputNames);
     }
-    for (const name of ['min', 'max']) {
-      if (ctx.attrs.has(name)) throw new OnnxImportError(`Clip node '${ctx.name}': attribute '${name}' does not exist at opset ${ctx.opset} (an input since opset 11)`);
-    }
+    rejectMovedAttrs(ctx, ['min', 'max'], INPUTS_SINCE);
     const min = constantScalar(ctx, 1, 'min');
     const max = constantScalar(ctx, 2, 'max');
     const attrs = { ...ctx.mapAttrs('Clip'), ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };

@@ -5,7 +5,7 @@
 import { ONNX_DTYPE_CODE } from '../../../core/dtype.js';
 import { OnnxExportError, OnnxImportError } from '../../../core/errors.js';
 import { fromFloat64 } from '../../../core/tensor.js';
-import { attr, constantScalar, writeCast } from './helpers.js';
+import { attr, constantScalar, expectDataInputOnly, rejectMovedAttrs, writeCast } from './helpers.js';
 import type { DropoutAttrs } from '../../../ops/dropout.js';
 import type { OpAdapter } from './types.js';
 
@@ -17,7 +17,7 @@ export const dropoutAdapter: OpAdapter<'Dropout'> = {
   importNode(ctx) {
     let attrs: Partial<DropoutAttrs>;
     if (ctx.opset < INPUTS_SINCE) {
-      if (ctx.inputs.length > 1) throw new OnnxImportError(`Dropout node '${ctx.name}': takes 1 input at opset ${ctx.opset}, got ${ctx.inputs.length}`);
+      expectDataInputOnly(ctx);
       // Dropout-1/6: is_test=0 (the default) is training mode (random dropout).
       const isTest = ctx.opset < 7 ? ctx.attrs.take('is_test', 'int') ?? 0 : 1;
       if (ctx.attrs.has('seed')) throw new OnnxImportError(`Dropout node '${ctx.name}': attribute 'seed' does not exist before opset 12`);
@@ -25,7 +25,7 @@ export const dropoutAdapter: OpAdapter<'Dropout'> = {
     } else {
       const ratio = constantScalar(ctx, 1, 'ratio');
       const training = constantScalar(ctx, 2, 'training_mode');
-      if (ctx.attrs.has('ratio')) throw new OnnxImportError(`Dropout node '${ctx.name}': attribute 'ratio' does not exist at opset ${ctx.opset} (an input since opset 12)`);
+      rejectMovedAttrs(ctx, ['ratio'], INPUTS_SINCE);
       attrs = { ...ctx.mapAttrs('Dropout'), ...(ratio === undefined ? {} : { ratio }), ...(training === undefined ? {} : { training_mode: training !== 0 ? 1 : 0 }) };
     }
     const [outName, maskName = ''] = ctx.outputNames;

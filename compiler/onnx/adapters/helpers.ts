@@ -1,5 +1,6 @@
-// Small shared pieces of the adapters: constant inputs read as attribute values on import, and the
-// opset-dependent forms (attribute or initializer input) of axes-like arguments on export.
+// Small shared pieces of the adapters: attributes that later opsets turned into inputs, constant inputs
+// read as attribute values on import, and the opset-dependent forms (attribute or initializer input) of
+// axes-like arguments on export.
 
 import type { DType } from '../../../core/dtype.js';
 import { OnnxImportError } from '../../../core/errors.js';
@@ -8,6 +9,18 @@ import type { OpName } from '../../../ops/op-attrs.js';
 import { clampInt, writeAttr } from '../attributes.js';
 import type { OnnxTypes } from '../proto.js';
 import type { ExportContext, ImportContext } from './types.js';
+
+/** Before the opset that turned some attributes into inputs, the node takes its data input alone. */
+export function expectDataInputOnly(ctx: ImportContext): void {
+  if (ctx.inputs.length > 1) throw new OnnxImportError(`${ctx.opType} node '${ctx.name}': takes 1 input at opset ${ctx.opset}, got ${ctx.inputs.length}`);
+}
+
+/** From opset `since` on, `names` are inputs: a node that still gives them as attributes is malformed. */
+export function rejectMovedAttrs(ctx: ImportContext, names: readonly string[], since: number): void {
+  for (const name of names) {
+    if (ctx.attrs.has(name)) throw new OnnxImportError(`${ctx.opType} node '${ctx.name}': attribute '${name}' does not exist at opset ${ctx.opset} (an input since opset ${since})`);
+  }
+}
 
 /** Integer values of a constant int32/int64 tensor (int64 beyond ±2^53 clamps, like attributes). */
 export function intsOf(ctx: ImportContext, t: HostTensor, what: string): number[] {

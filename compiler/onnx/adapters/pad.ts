@@ -4,7 +4,7 @@
 
 import { OnnxExportError, OnnxImportError } from '../../../core/errors.js';
 import { checkAxis } from '../../../ops/check.js';
-import { attr, constantInts, constantScalar, int64Initializer, scalarInitializer } from './helpers.js';
+import { attr, constantInts, constantScalar, expectDataInputOnly, int64Initializer, rejectMovedAttrs, scalarInitializer } from './helpers.js';
 import type { OpAdapter } from './types.js';
 
 const INPUTS_SINCE = 11;
@@ -16,14 +16,12 @@ export const padAdapter: OpAdapter<'Pad'> = {
   importNode(ctx) {
     const where = `Pad node '${ctx.name}'`;
     if (ctx.opset < INPUTS_SINCE) {
-      if (ctx.inputs.length > 1) throw new OnnxImportError(`${where}: takes 1 input at opset ${ctx.opset}, got ${ctx.inputs.length}`);
+      expectDataInputOnly(ctx);
       const paddings = ctx.opset < 2 ? ctx.attrs.take('paddings', 'ints') : undefined;
       const attrs = ctx.mapAttrs('Pad');
       return ctx.emit('Pad', [ctx.inputs[0]], paddings === undefined ? attrs : { ...attrs, pads: paddings }, ctx.outputNames);
     }
-    for (const name of ['pads', 'value']) {
-      if (ctx.attrs.has(name)) throw new OnnxImportError(`${where}: attribute '${name}' does not exist at opset ${ctx.opset} (an input since opset 11)`);
-    }
+    rejectMovedAttrs(ctx, ['pads', 'value'], INPUTS_SINCE);
     const x = ctx.inputs[0];
     let pads = constantInts(ctx, 1, 'pads');
     if (pads === undefined) throw new OnnxImportError(`${where}: input 'pads' is required`);

@@ -2,7 +2,7 @@
 // axes and steps as int64 inputs. kiln's IR keeps them as attributes.
 
 import { OnnxExportError, OnnxImportError } from '../../../core/errors.js';
-import { attr, axesForTarget, constantInts, int64Initializer } from './helpers.js';
+import { attr, axesForTarget, constantInts, expectDataInputOnly, int64Initializer, rejectMovedAttrs } from './helpers.js';
 import type { OpAdapter } from './types.js';
 
 const INPUTS_SINCE = 10;
@@ -12,13 +12,11 @@ export const sliceAdapter: OpAdapter<'Slice'> = {
   importNode(ctx) {
     const where = `Slice node '${ctx.name}'`;
     if (ctx.opset < INPUTS_SINCE) {
-      if (ctx.inputs.length > 1) throw new OnnxImportError(`${where}: takes 1 input at opset ${ctx.opset}, got ${ctx.inputs.length}`);
+      expectDataInputOnly(ctx);
       if (ctx.attrs.has('steps')) throw new OnnxImportError(`${where}: attribute 'steps' does not exist at opset ${ctx.opset}`);
       return ctx.emit('Slice', [ctx.inputs[0]], ctx.mapAttrs('Slice'), ctx.outputNames);
     }
-    for (const name of ['starts', 'ends', 'axes', 'steps']) {
-      if (ctx.attrs.has(name)) throw new OnnxImportError(`${where}: attribute '${name}' does not exist at opset ${ctx.opset} (an input since opset 10)`);
-    }
+    rejectMovedAttrs(ctx, ['starts', 'ends', 'axes', 'steps'], INPUTS_SINCE);
     const starts = constantInts(ctx, 1, 'starts');
     const ends = constantInts(ctx, 2, 'ends');
     if (starts === undefined || ends === undefined) throw new OnnxImportError(`${where}: inputs 'starts' and 'ends' are required`);

@@ -9,6 +9,7 @@
 import type { F64Tensor } from '../../../core/tensor.js';
 import { f64 } from '../../../ops/f64.js';
 import type { BatchNormConstants } from './batch-norm.js';
+import { mapGemmBias } from './gemm-bias.js';
 
 /** Conv W [M, C/group, k…]: output channel m reads input channel ⌊m / (M/group)⌋·(C/group) + cl. */
 function convInputChannel(m: number, cl: number, mg: number, cg: number): number {
@@ -70,14 +71,5 @@ export function consumerGemmBias(b: F64Tensor, scaled: F64Tensor, c: F64Tensor |
     for (let kk = 0; kk < k; kk++) acc += at(b, kk, j) * p.bias[kk] - at(scaled, kk, j) * p.mean[kk];
     shift[j] = attrs.alpha * acc;
   }
-  const rows = c !== undefined && c.dims.length === 2 ? c.dims[0] : 1;
-  const cCols = c === undefined || c.dims.length === 0 ? 1 : c.dims[c.dims.length - 1];
-  const out = f64(c !== undefined && c.dims.length === 2 ? [rows, n] : [n]);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < n; j++) {
-      const cv = c === undefined ? 0 : attrs.beta * c.data[r * cCols + (cCols === 1 ? 0 : j)];
-      out.data[r * n + j] = cv + shift[j];
-    }
-  }
-  return out;
+  return mapGemmBias(c, attrs.beta, n, (cv, j) => cv + shift[j]);
 }

@@ -7,6 +7,7 @@
 import type { F64Tensor } from '../../../core/tensor.js';
 import { f64 } from '../../../ops/f64.js';
 import type { BatchNormConstants } from './batch-norm.js';
+import { mapGemmBias } from './gemm-bias.js';
 
 export interface FoldedWeights {
   readonly weight: F64Tensor;
@@ -66,14 +67,6 @@ export function foldIntoGemm(b: F64Tensor, c: F64Tensor | undefined, attrs: Gemm
     const channel = attrs.transB ? Math.floor(i / cols) : i % cols;
     weight.data[i] = b.data[i] * a[channel];
   }
-  const rows = c !== undefined && c.dims.length === 2 ? c.dims[0] : 1;
-  const cCols = c === undefined || c.dims.length === 0 ? 1 : c.dims[c.dims.length - 1];
-  const bias = f64(c !== undefined && c.dims.length === 2 ? [rows, n] : [n]);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < n; j++) {
-      const cv = c === undefined ? 0 : attrs.beta * c.data[r * cCols + (cCols === 1 ? 0 : j)];
-      bias.data[r * n + j] = (cv - p.mean[j]) * a[j] + p.bias[j];
-    }
-  }
+  const bias = mapGemmBias(c, attrs.beta, n, (cv, j) => (cv - p.mean[j]) * a[j] + p.bias[j]);
   return { weight, bias };
 }

@@ -27,44 +27,48 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
   const epilogue = call.epilogue;
   if (x.dtype !== 'float32' || w.dtype !== 'float32' || (bias !== undefined && bias.dtype !== 'float32')) return false;
   if (epilogue === undefined ? out.dtype !== 'float32' : epilogue.operands[0].dtype !== 'float32') return false;
-  const [nb, C, H, W] = call.xDims;
+  const nb = call.xDims[0];
   const [M, cg, kh, kw] = call.wDims;
   const [, , OH, OW] = call.outDims;
-  const G = call.group;
-  const mg = M / G;
+  const mg = M / call.group;
   const P = OH * OW;
   const K = cg * kh * kw;
   if (nb * M * P === 0) return epilogue === undefined;
-  const heap = ctx.heap;
   const raw = epilogue === undefined || out.dtype === 'float32' ? out : ctx.scratchBuffer('float32', nb * M * P);
-  const parallel = nb * M * P * K >= PARALLEL_MIN_MACS;
+  try {
+    const parallel = nb * M * P * K >= PARALLEL_MIN_MACS;
+    if (mg < TILE_ROWS) directConv(ctx, call, raw, inputs, parallel);
+    else gemmConv(ctx, call, raw, inputs, parallel);
+    if (epilogue !== undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...inputs.slice(call.hasBias ? 3 : 2)], out);
+  } finally {
+    if (raw !== out) ctx.releaseScratch(raw);
+  }
+  return true;
+}
+
+/** Depthwise-like convolutions (fewer than 4 output channels per group): each output plane directly. */
+function directConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: WasmBuffer, inputs: readonly WasmBuffer[], parallel: boolean): void {
+  const [x, w] = inputs;
+  const bias = call.hasBias ? inputs[2] : undefined;
+  const [nb, C, H, W] = call.xDims;
+  const [M, cg, kh, kw] = call.wDims;
+  const [, , OH, OW] = call.outDims;
+  const mg = M / call.group;
   const [sh, sw] = call.strides;
   const [dh, dw] = call.dilations;
   const [pt, pl] = call.pads;
-  if (mg < TILE_ROWS) {
-    // Depthwise-like: the GEMM would compute mostly padding rows; convolve each plane directly.
-    const rows = validRanges(OH, H, kh, sh, pt, dh);
-    const cols = validRanges(OW, W, kw, sw, pl, dw);
-    const tables = heap.alloc(4 * 2 * (kh + kw));
-    try {
-      heap.i32(tables, 2 * (kh + kw)).set([...rows.lo, ...rows.hi, ...cols.lo, ...cols.hi]);
-      const direct = ctx.module('convDirect', buildDirectConvModule, ['direct']);
-      const params = [x.offset, w.offset, bias?.offset ?? 0, raw.offset, C, H, W, M, cg, mg, kh, kw, OH, OW, sh, sw, dh, dw, pt, pl, tables, tables + 4 * kh, tables + 8 * kh, tables + 8 * kh + 4 * kw];
-      ctx.pool.run(direct, 0, nb * M, Math.max(1, Math.floor(4096 / Math.max(1, P))), ctx.params(params), parallel);
-    } finally {
-      heap.release(tables);
-    }
-  } else {
-    gemmConv(ctx, call, raw, inputs, parallel);
+  const heap = ctx.heap;
+  const rows = validRanges(OH, H, kh, sh, pt, dh);
+  const cols = validRanges(OW, W, kw, sw, pl, dw);
+  const tables = heap.alloc(4 * 2 * (kh + kw));
+  try {
+    heap.i32(tables, 2 * (kh + kw)).set([...rows.lo, ...rows.hi, ...cols.lo, ...cols.hi]);
+    const direct = ctx.module('convDirect', buildDirectConvModule, ['direct']);
+    const params = [x.offset, w.offset, bias?.offset ?? 0, raw.offset, C, H, W, M, cg, mg, kh, kw, OH, OW, sh, sw, dh, dw, pt, pl, tables, tables + 4 * kh, tables + 8 * kh, tables + 8 * kh + 4 * kw];
+    ctx.pool.run(direct, 0, nb * M, Math.max(1, Math.floor(4096 / Math.max(1, OH * OW))), ctx.params(params), parallel);
+  } finally {
+    heap.release(tables);
   }
-  if (epilogue !== undefined) {
-    try {
-      ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...inputs.slice(call.hasBias ? 3 : 2)], out);
-    } finally {
-      if (raw !== out) ctx.releaseScratch(raw);
-    }
-  }
-  return true;
 }
 
 /** im2col panels per block of output pixels, multiplied by the group's weights with the GEMM micro-kernel. */

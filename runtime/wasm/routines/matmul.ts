@@ -61,41 +61,33 @@ export function wasmMatmul(ctx: WasmRoutineContext, call: MatmulCall, inputs: re
   const heap = ctx.heap;
   const mod = ctx.module('gemm', buildGemmModule, GEMM_EXPORTS);
   const raw = epilogue === undefined || out.dtype === 'float32' ? out : ctx.scratchBuffer('float32', batch * M * N);
-  const packed = heap.alloc(Math.max(1, nMatB * nPanels * K * PANEL * 4));
-  const tables = heap.alloc(batch * 8);
-  const tmp = heap.alloc(ctx.pool.threads * TILE_TMP_BYTES);
   try {
-    const tab = heap.i32(tables, 2 * batch);
-    for (let p = 0; p < batch; p++) {
-      tab[p] = aIdx[p] * M * K * 4;
-      tab[batch + p] = bIdx[p];
-    }
-    const parallel = batch * M * N * K >= PARALLEL_MIN_MACS;
-    const packChunk = Math.max(1, Math.ceil(16384 / Math.max(1, K * PANEL)));
-    ctx.pool.run(mod, 0, nMatB * nPanels, packChunk, ctx.params([b.offset, K, N, transB ? 1 : 0, packed, nPanels]), parallel);
-    const nRB = Math.ceil(M / ROW_BLOCK);
-    const nCB = Math.ceil(nPanels / PANEL_BLOCK);
-    const rsA = (transA ? 1 : K) * 4;
-    const ksA = (transA ? M : 1) * 4;
-    ctx.pool.run(
-      mod,
-      1,
-      batch * nRB * nCB,
-      1,
-      ctx.params([a.offset, rsA, ksA, M, K, N, packed, nPanels, raw.offset, tables, tables + 4 * batch, nRB, nCB, ROW_BLOCK, PANEL_BLOCK, tmp]),
-      parallel,
-    );
-  } finally {
-    heap.release(packed);
-    heap.release(tables);
-    heap.release(tmp);
-  }
-  if (epilogue !== undefined) {
+    const packed = heap.alloc(Math.max(1, nMatB * nPanels * K * PANEL * 4));
+    const tables = heap.alloc(batch * 8);
+    const tmp = heap.alloc(ctx.pool.threads * TILE_TMP_BYTES);
     try {
-      ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...inputs.slice(2)], out);
+      const tab = heap.i32(tables, 2 * batch);
+      for (let p = 0; p < batch; p++) {
+        tab[p] = aIdx[p] * M * K * 4;
+        tab[batch + p] = bIdx[p];
+      }
+      const parallel = batch * M * N * K >= PARALLEL_MIN_MACS;
+      const packChunk = Math.max(1, Math.ceil(16384 / Math.max(1, K * PANEL)));
+      ctx.pool.run(mod, 0, nMatB * nPanels, packChunk, ctx.params([b.offset, K, N, transB ? 1 : 0, packed, nPanels]), parallel);
+      const nRB = Math.ceil(M / ROW_BLOCK);
+      const nCB = Math.ceil(nPanels / PANEL_BLOCK);
+      const rsA = (transA ? 1 : K) * 4;
+      const ksA = (transA ? M : 1) * 4;
+      const params = [a.offset, rsA, ksA, M, K, N, packed, nPanels, raw.offset, tables, tables + 4 * batch, nRB, nCB, ROW_BLOCK, PANEL_BLOCK, tmp];
+      ctx.pool.run(mod, 1, batch * nRB * nCB, 1, ctx.params(params), parallel);
     } finally {
-      if (raw !== out) ctx.releaseScratch(raw);
+      heap.release(packed);
+      heap.release(tables);
+      heap.release(tmp);
     }
+    if (epilogue !== undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...inputs.slice(2)], out);
+  } finally {
+    if (raw !== out) ctx.releaseScratch(raw);
   }
   return true;
 }
