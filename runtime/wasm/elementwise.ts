@@ -25,7 +25,7 @@ import type { DType } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
 import type { BinaryFn, ElementwiseKernel, ScalarExpr, UnaryFn } from '../../ops/kernel-ir.js';
 import { loopNest } from '../cpu/elementwise-codegen.js';
-import { FunctionBuilder, Local, ModuleBuilder, PlainOp, SimdOp } from './encoder/index.js';
+import { FunctionBuilder, Local, ModuleBuilder, PlainOp, SimdOp, ValType } from './encoder/index.js';
 import { addConst, loadParam, minU } from './codegen-util.js';
 
 export type Precision = 'float64' | 'float32';
@@ -119,6 +119,19 @@ export function buildElementwiseModule(k: ElementwiseKernel, precision: Precisio
   const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
   m.addFunction(new ElementwiseEmitter(k, precision === 'float64' ? F64 : F32).emit(), ELEMENTWISE_EXPORT);
   return m.encode();
+}
+
+
+type ArithName = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil';
+
+/** How one expression walk emits at a width: f32x4/f64x2 vectors, or scalars of the lane type. */
+interface Width {
+  operand(j: number): Local;
+  readonly consts: ReadonlyMap<string, Local>;
+  apply(name: ArithName): void;
+  readonly localType: ValType;
+  /** Round to float32 when the lanes are wider (roundF32). */
+  round(): void;
 }
 
 class ElementwiseEmitter {
@@ -391,111 +404,84 @@ class ElementwiseEmitter {
   /** Push the expression's value as a vector. */
   private vector(e: ScalarExpr): void {
     const { f, lanes } = this;
-    const op = (name: 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil'): SimdOp => `${lanes.vec}.${name}`;
-    switch (e.kind) {
-      case 'operand':
-        f.get(this.operandVector(e.index));
-        return;
-      case 'const':
-        f.get(this.constLocal(this.vecConsts, e.value));
-        return;
-      case 'binary':
-        if (e.fn === 'pow') throw new Error('unreachable: pow');
-        this.vector(e.lhs);
-        this.vector(e.rhs);
-        f.simd(op(e.fn));
-        return;
-      case 'unary':
-        switch (e.fn) {
-          case 'rsqrt':
-            f.get(this.constLocal(this.vecConsts, 1));
-            this.vector(e.arg);
-            f.simd(op('sqrt')).simd(op('div'));
-            return;
-          case 'recip':
-            f.get(this.constLocal(this.vecConsts, 1));
-            this.vector(e.arg);
-            f.simd(op('div'));
-            return;
-          case 'relu':
-            // max(x, 0): NaN stays NaN and −0 becomes +0, as the CPU kernel's relu.
-            this.vector(e.arg);
-            f.get(this.constLocal(this.vecConsts, 0)).simd(op('max'));
-            return;
-          case 'square': {
-            const t = f.local('v128');
-            this.vector(e.arg);
-            f.tee(t).get(t).simd(op('mul'));
-            return;
-          }
-          case 'roundF32':
-            this.vector(e.arg);
-            if (lanes.vec === 'f64x2') f.simd('f32x4.demote_f64x2_zero').simd('f64x2.promote_low_f32x4');
-            return;
-          case 'neg':
-          case 'abs':
-          case 'sqrt':
-          case 'floor':
-          case 'ceil':
-            this.vector(e.arg);
-            f.simd(op(e.fn));
-            return;
-          default:
-            throw new Error(`unreachable: unary ${e.fn}`);
-        }
-    }
+    this.walk(e, {
+      operand: (j) => this.operandVector(j),
+      consts: this.vecConsts,
+      apply: (name) => void f.simd(`${lanes.vec}.${name}` as SimdOp),
+      localType: 'v128',
+      round: () => {
+        if (lanes.vec === 'f64x2') f.simd('f32x4.demote_f64x2_zero').simd('f64x2.promote_low_f32x4');
+      },
+    });
   }
 
   /** Push the expression's value as a scalar of the lane type (the same arithmetic as `vector`). */
   private scalar(e: ScalarExpr): void {
     const { f, lanes } = this;
-    const op = (name: 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil'): PlainOp => `${lanes.scalar}.${name}`;
+    this.walk(e, {
+      operand: (j) => this.operandScalar(j),
+      consts: this.scalarConsts,
+      apply: (name) => void f.op(`${lanes.scalar}.${name}` as PlainOp),
+      localType: lanes.scalar,
+      round: () => {
+        if (lanes.scalar === 'f64') f.op('f32.demote_f64').op('f64.promote_f32');
+      },
+    });
+  }
+
+  /** One expression walk for both widths, so vector body and scalar tail compute the same thing. */
+  private walk(e: ScalarExpr, w: Width): void {
+    const { f } = this;
     switch (e.kind) {
       case 'operand':
-        f.get(this.operandScalar(e.index));
+        f.get(w.operand(e.index));
         return;
       case 'const':
-        f.get(this.constLocal(this.scalarConsts, e.value));
+        f.get(this.constLocal(w.consts, e.value));
         return;
       case 'binary':
         if (e.fn === 'pow') throw new Error('unreachable: pow');
-        this.scalar(e.lhs);
-        this.scalar(e.rhs);
-        f.op(op(e.fn));
+        this.walk(e.lhs, w);
+        this.walk(e.rhs, w);
+        w.apply(e.fn);
         return;
       case 'unary':
         switch (e.fn) {
           case 'rsqrt':
-            f.get(this.constLocal(this.scalarConsts, 1));
-            this.scalar(e.arg);
-            f.op(op('sqrt')).op(op('div'));
+            f.get(this.constLocal(w.consts, 1));
+            this.walk(e.arg, w);
+            w.apply('sqrt');
+            w.apply('div');
             return;
           case 'recip':
-            f.get(this.constLocal(this.scalarConsts, 1));
-            this.scalar(e.arg);
-            f.op(op('div'));
+            f.get(this.constLocal(w.consts, 1));
+            this.walk(e.arg, w);
+            w.apply('div');
             return;
           case 'relu':
-            this.scalar(e.arg);
-            f.get(this.constLocal(this.scalarConsts, 0)).op(op('max'));
+            // max(x, 0): NaN stays NaN and −0 becomes +0, as the CPU kernel's relu.
+            this.walk(e.arg, w);
+            f.get(this.constLocal(w.consts, 0));
+            w.apply('max');
             return;
           case 'square': {
-            const t = f.local(lanes.scalar);
-            this.scalar(e.arg);
-            f.tee(t).get(t).op(op('mul'));
+            const t = f.local(w.localType);
+            this.walk(e.arg, w);
+            f.tee(t).get(t);
+            w.apply('mul');
             return;
           }
           case 'roundF32':
-            this.scalar(e.arg);
-            if (lanes.scalar === 'f64') f.op('f32.demote_f64').op('f64.promote_f32');
+            this.walk(e.arg, w);
+            w.round();
             return;
           case 'neg':
           case 'abs':
           case 'sqrt':
           case 'floor':
           case 'ceil':
-            this.scalar(e.arg);
-            f.op(op(e.fn));
+            this.walk(e.arg, w);
+            w.apply(e.fn);
             return;
           default:
             throw new Error(`unreachable: unary ${e.fn}`);
