@@ -4,6 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import type { BuiltWorkload } from '../workloads/types.js';
 import type { Peer, PeerRunner } from './types.js';
+import { ortSessionRunner } from './ort-runner.js';
 
 export function ortNodeOptions(threads: number): ort.InferenceSession.SessionOptions {
   return { executionProviders: ['cpu'], graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1 };
@@ -33,18 +34,7 @@ export class OrtNodePeer implements Peer {
     const session = await ort.InferenceSession.create(built.onnx(), ortNodeOptions(this.threads));
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(built.feeds)) feeds[name] = new ort.Tensor('float32', t.data as Float32Array, [...t.dims]);
-    const first = session.outputNames[0];
-    let last: ort.InferenceSession.OnnxValueMapType | undefined;
-    return {
-      run: async () => {
-        last = await session.run(feeds);
-      },
-      output: () => (last === undefined ? undefined : (last[first].data as Float32Array)),
-      dispose: async () => {
-        last = undefined;
-        await session.release();
-      },
-    };
+    return ortSessionRunner(session, feeds);
   }
 
   notes(): string[] {

@@ -4,6 +4,7 @@
 import type * as OrtWeb from 'onnxruntime-web';
 import type { BuiltWorkload } from '../workloads/types.js';
 import type { Peer, PeerRunner } from './types.js';
+import { ortSessionRunner } from './ort-runner.js';
 
 export class OrtWebPeer implements Peer {
   readonly role = 'peer' as const;
@@ -40,18 +41,7 @@ export class OrtWebPeer implements Peer {
     const session = await ort.InferenceSession.create(built.onnx(), { executionProviders: ['wasm'], graphOptimizationLevel: 'all', executionMode: 'sequential' });
     const feeds: Record<string, OrtWeb.Tensor> = {};
     for (const [name, t] of Object.entries(built.feeds)) feeds[name] = new ort.Tensor('float32', t.data as Float32Array, [...t.dims]);
-    const first = session.outputNames[0];
-    let last: OrtWeb.InferenceSession.OnnxValueMapType | undefined;
-    return {
-      run: async () => {
-        last = await session.run(feeds);
-      },
-      output: () => (last === undefined ? undefined : (last[first].data as Float32Array)),
-      dispose: async () => {
-        last = undefined;
-        await session.release();
-      },
-    };
+    return ortSessionRunner(session, feeds);
   }
 
   notes(): string[] {
