@@ -18,6 +18,8 @@ function metadataOf(g: Graph, which: 'inputs' | 'outputs'): OrtInferenceSession.
   return g[which].map((v) => ({
     name: v.name,
     isTensor: true as const,
+    // onnxruntime-common has no bfloat16 type: such values cannot cross its Tensor API at all (run()
+    // raises a KilnError for them; use GraphSession.runHost), so the closest storage type is shown.
     type: v.type.dtype === 'bfloat16' ? 'float32' : v.type.dtype,
     shape: v.type.shape.map((d) => d),
   }));
