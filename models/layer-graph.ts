@@ -7,7 +7,7 @@ import { ArgumentError } from '../core/errors.js';
 import { GraphBuilder } from '../compiler/ir/builder.js';
 import type { Graph, Value } from '../compiler/ir/types.js';
 import type { Layer, LayerWeight, LowerCall } from './layer.js';
-import type { SymbolicTensor } from './symbolic.js';
+import { applicationOrder, type SymbolicTensor } from './symbolic.js';
 
 export interface LayerGraphSpec {
   readonly name: string;
@@ -29,20 +29,6 @@ export interface LoweredLayerGraph {
   readonly inputNames: readonly string[];
   readonly maskInput: string | undefined;
   readonly outputNames: readonly string[];
-}
-
-/** Layers in application order (inputs before users), each application once. */
-function topoOrder(outputs: readonly SymbolicTensor[]): SymbolicTensor[] {
-  const seen = new Set<number>();
-  const order: SymbolicTensor[] = [];
-  const visit = (t: SymbolicTensor): void => {
-    if (seen.has(t.id)) return;
-    seen.add(t.id);
-    t.source?.inputs.forEach(visit);
-    order.push(t);
-  };
-  outputs.forEach(visit);
-  return order;
 }
 
 function dimsOf(t: SymbolicTensor, inputIndex: number): (number | string)[] {
@@ -72,7 +58,7 @@ export function lowerLayerGraph(spec: LayerGraphSpec, training: boolean, mask: M
   const weightValues = new Map<LayerWeight, Value>();
   const pendingUpdates: { weight: LayerWeight; value: Value; layer: Layer }[] = [];
 
-  for (const t of topoOrder(spec.outputs)) {
+  for (const t of applicationOrder(spec.outputs)) {
     const src = t.source;
     if (src === undefined) {
       if (!values.has(t.id)) throw new ArgumentError({ op: 'Model', node: spec.name }, 'inputs', `to include every input the outputs depend on`, `a missing input '${t.name}'`);

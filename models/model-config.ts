@@ -7,7 +7,7 @@ import { isDType, type DType } from '../core/dtype.js';
 import type { KerasConfig, KerasConfigValue, Layer } from './layer.js';
 import { layerFromConfig } from './layers/index.js';
 import { Model } from './model.js';
-import { SymbolicTensor, type UserShape } from './symbolic.js';
+import { applicationOrder, SymbolicTensor, type UserShape } from './symbolic.js';
 
 export interface FunctionalConfig {
   readonly class_name: 'Functional';
@@ -24,11 +24,8 @@ export function modelToConfig(model: Model): FunctionalConfig {
   const index = new Map<number, number>();
   model.inputs.forEach((t, i) => index.set(t.id, i));
   const layers: { class_name: string; config: KerasConfig; inbound: number[] }[] = [];
-  const seen = new Set<number>();
-  const visit = (t: SymbolicTensor): void => {
-    if (seen.has(t.id) || t.source === undefined) return;
-    seen.add(t.id);
-    t.source.inputs.forEach(visit);
+  for (const t of applicationOrder(model.outputs)) {
+    if (t.source === undefined) continue;
     const inbound = t.source.inputs.map((x) => {
       const k = index.get(x.id);
       if (k === undefined) throw new ArgumentError({ op: 'Model', node: model.name }, 'inputs', 'every tensor the outputs use to come from the model inputs', `'${x.name}'`);
@@ -36,8 +33,7 @@ export function modelToConfig(model: Model): FunctionalConfig {
     });
     layers.push({ class_name: t.source.layer.className, config: t.source.layer.getConfig(), inbound });
     index.set(t.id, model.inputs.length + layers.length - 1);
-  };
-  model.outputs.forEach(visit);
+  }
   return {
     class_name: 'Functional',
     config: {

@@ -9,7 +9,7 @@ import type { F64Tensor } from '../core/tensor.js';
 import { CallOptions, defaultName, KerasConfig, Layer } from './layer.js';
 import { LayerRunner } from './layer-runner.js';
 import type { LoweredLayerGraph } from './layer-graph.js';
-import { SymbolicTensor, UserShape } from './symbolic.js';
+import { applicationOrder, SymbolicTensor, UserShape } from './symbolic.js';
 
 export interface InputArgs {
   /** Shape without the batch dimension (Keras `shape`); null for unknown sizes. */
@@ -42,30 +42,12 @@ export class Model {
 
   /** The output shape of a layer's (first) application in this model. */
   outputShapeOf(layer: Layer): UserShape | undefined {
-    const seen = new Set<number>();
-    let found: UserShape | undefined;
-    const visit = (t: SymbolicTensor): void => {
-      if (seen.has(t.id) || found) return;
-      seen.add(t.id);
-      if (t.source?.layer === layer) found = t.shape;
-      t.source?.inputs.forEach(visit);
-    };
-    this.outputs.forEach(visit);
-    return found;
+    return applicationOrder(this.outputs).find((t) => t.source?.layer === layer)?.shape;
   }
 
   /** Layers in application order. */
   get layers(): Layer[] {
-    const order: Layer[] = [];
-    const seen = new Set<number>();
-    const visit = (t: SymbolicTensor): void => {
-      if (seen.has(t.id)) return;
-      seen.add(t.id);
-      t.source?.inputs.forEach(visit);
-      if (t.source) order.push(t.source.layer);
-    };
-    this.outputs.forEach(visit);
-    return unique(order);
+    return unique(applicationOrder(this.outputs).flatMap((t) => (t.source ? [t.source.layer] : [])));
   }
 
   protected getRunner(): LayerRunner {

@@ -20,3 +20,17 @@ export class SymbolicTensor {
     readonly name: string,
   ) {}
 }
+
+/** Every tensor the outputs depend on, inputs before their users, each once (topological order). */
+export function applicationOrder(outputs: readonly SymbolicTensor[]): SymbolicTensor[] {
+  const seen = new Set<number>();
+  const order: SymbolicTensor[] = [];
+  const visit = (t: SymbolicTensor): void => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    t.source?.inputs.forEach(visit);
+    order.push(t);
+  };
+  outputs.forEach(visit);
+  return order;
+}
