@@ -11,10 +11,11 @@
 //     div, sqrt, min, max, floor, ceil are IEEE correctly rounded in both, so results are bit-identical
 //     to the CPU backend (NaN payloads aside). 2 lanes per instruction; the kernels this backend cares
 //     about (BN scale/shift, activations) are memory-bound, so this costs little (see README).
-//   'float32': f32x4 lanes — operands are rounded to float32 (float64 per-channel coefficients too) and
-//     every operation rounds to float32. ~1 ulp of float32 per operation: fine for well-scaled data,
-//     but (x − mean)·a on data offset by 1e4 loses ~1e-3 absolute (mean rounded to f32), the error
-//     DESIGN.md §6 warns about. Opt-in only.
+//   'float32': f32x4 lanes, 4 per instruction — every operation rounds to float32 (~1 ulp each), as in
+//     onnxruntime and TensorFlow.js. A float64 operand that is added or subtracted (a training-mode BN
+//     mean) is split into float32 hi + lo and applied as (x − hi) − lo, so x − mean on data offset by
+//     1e4 keeps its precision instead of losing ulp(mean)/2 ≈ 5e-4 (DESIGN.md §6); other float64
+//     operands (per-channel factors) round to float32, a relative error of 2^-24.
 // Either way, a chunk's tail (fewer elements than a vector) runs the same arithmetic in scalar form,
 // so results never depend on where chunks or rows begin.
 //
@@ -26,12 +27,15 @@ import { sizeOf } from '../../core/shape.js';
 import type { BinaryFn, ElementwiseKernel, ScalarExpr, UnaryFn } from '../../ops/kernel-ir.js';
 import { loopNest } from '../cpu/elementwise-codegen.js';
 import { FunctionBuilder, Local, ModuleBuilder, PlainOp, SimdOp, ValType } from './encoder/index.js';
-import { addConst, loadParam, minU } from './codegen-util.js';
+import { addConst, loadParam, minU, whileAtLeast } from './codegen-util.js';
 
 export type Precision = 'float64' | 'float32';
 
 /** The exported entry: run(start, end, tid, params), params → [operand addresses…, output address]. */
 export const ELEMENTWISE_EXPORT = 'run';
+
+/** Vector steps per iteration of the body on long runs (fewer loop branches and address updates). */
+const UNROLL = 4;
 
 export const MEMORY_IMPORT = { module: 'env', name: 'memory', minPages: 1, maxPages: 65536, shared: true } as const;
 
@@ -112,6 +116,28 @@ const JOIN_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 /** Map key of a constant: −0 and +0 are different constants (Map keys would merge them). */
 const constKey = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
 
+/**
+ * float32 lanes: the float64 operands added or subtracted directly (a training-mode BN mean). Each is
+ * split into float32 hi + lo so that the sum keeps ~48 bits instead of rounding the operand to 24.
+ */
+function compensated(k: ElementwiseKernel, lanes: Lanes): ReadonlySet<number> {
+  const out = new Set<number>();
+  if (lanes.scalar !== 'f32') return out;
+  const visit = (e: ScalarExpr): void => {
+    if (e.kind === 'unary') visit(e.arg);
+    if (e.kind !== 'binary') return;
+    if (e.fn === 'add' || e.fn === 'sub') {
+      for (const side of e.fn === 'add' ? [e.lhs, e.rhs] : [e.rhs]) {
+        if (side.kind === 'operand' && k.operands[side.index].dtype === 'float64') out.add(side.index);
+      }
+    }
+    visit(e.lhs);
+    visit(e.rhs);
+  };
+  visit(k.expr);
+  return out;
+}
+
 /** The module bytes of one elementwise kernel (exports `run`). */
 export function buildElementwiseModule(k: ElementwiseKernel, precision: Precision = 'float64'): Uint8Array {
   const reason = unsupportedReason(k);
@@ -127,6 +153,8 @@ type ArithName = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'neg' | 'abs' |
 /** How one expression walk emits at a width: f32x4/f64x2 vectors, or scalars of the lane type. */
 interface Width {
   operand(j: number): Local;
+  /** The float32 remainder of a float64 operand split as hi + lo (see `compensated`), if it is split. */
+  lo(j: number): Local | undefined;
   readonly consts: ReadonlyMap<string, Local>;
   apply(name: ArithName): void;
   readonly localType: ValType;
@@ -146,6 +174,12 @@ class ElementwiseEmitter {
   private sx: Local[] = [];
   private splatV: (Local | undefined)[] = [];
   private splatS: (Local | undefined)[] = [];
+  /** Per operand split as hi + lo: the lo vector and scalar. */
+  private loV: (Local | undefined)[] = [];
+  private loS: (Local | undefined)[] = [];
+  private t64: Local | undefined;
+  private t32: Local | undefined;
+  private tv: Local[] = [];
 
   constructor(private readonly k: ElementwiseKernel, private readonly lanes: Lanes) {
     this.layout = rowLayout(k);
@@ -184,6 +218,12 @@ class ElementwiseEmitter {
     this.sx = k.operands.map(() => f.local(lanes.scalar));
     this.splatV = k.operands.map((_, j) => (this.contiguous[j] ? undefined : f.local('v128')));
     this.splatS = k.operands.map((_, j) => (this.contiguous[j] ? undefined : f.local(lanes.scalar)));
+    const split = compensated(k, lanes);
+    this.loV = k.operands.map((_, j) => (split.has(j) ? f.local('v128') : undefined));
+    this.loS = k.operands.map((_, j) => (split.has(j) ? f.local('f32') : undefined));
+    this.t64 = f.local('f64');
+    this.t32 = f.local('f32');
+    this.tv = [0, 1, 2, 3].map(() => f.local('v128'));
 
     f.block((exit) => {
       f.get(start).get(end).op('i32.ge_u').brIf(exit);
@@ -216,29 +256,31 @@ class ElementwiseEmitter {
             const s = this.splatS[j];
             const v = this.splatV[j];
             if (s === undefined || v === undefined) throw new Error('unreachable: splat locals');
-            this.loadScalar(k.operands[j].dtype, base[j], 0);
+            this.loadScalar(k.operands[j].dtype, base[j], 0, this.loS[j]);
             f.tee(s).simd(`${lanes.vec}.splat`).set(v);
+            const lo = this.loS[j];
+            if (lo !== undefined) f.get(lo).simd('f32x4.splat').set(this.lo(this.loV, j));
           }
         }
-        // Vector body.
-        f.block((vecDone) => {
-          f.loop((again) => {
-            f.get(cnt).i32(lanes.width).op('i32.lt_u').brIf(vecDone);
-            for (let j = 0; j < n; j++) if (this.contiguous[j]) this.loadVector(k.operands[j].dtype, ptr[j], this.vx[j]);
-            this.computeAndStore(po, k.outDtype);
-            for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, ptr[j], lanes.width * size[j]);
-            addConst(f, po, lanes.width * outSize);
-            f.get(cnt).i32(lanes.width).op('i32.sub').set(cnt);
-            f.br(again);
+        // Vector body: UNROLL steps per iteration while the run has that many (addresses advance once
+        // per iteration, steps address by memarg offset), then single steps.
+        for (const steps of run >= UNROLL * lanes.width ? [UNROLL, 1] : [1]) {
+          whileAtLeast(f, cnt, steps * lanes.width, () => {
+            for (let u = 0; u < steps; u++) {
+              for (let j = 0; j < n; j++) if (this.contiguous[j]) this.loadVector(k.operands[j].dtype, ptr[j], this.vx[j], u * lanes.width * size[j], this.loV[j]);
+              this.computeAndStore(po, k.outDtype, u * lanes.width * outSize);
+            }
+            for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, ptr[j], steps * lanes.width * size[j]);
+            addConst(f, po, steps * lanes.width * outSize);
           });
-        });
+        }
         // Scalar tail of the run.
         f.block((tailDone) => {
           f.loop((again) => {
             f.get(cnt).op('i32.eqz').brIf(tailDone);
             for (let j = 0; j < n; j++) {
               if (!this.contiguous[j]) continue;
-              this.loadScalar(k.operands[j].dtype, ptr[j], 0);
+              this.loadScalar(k.operands[j].dtype, ptr[j], 0, this.loS[j]);
               f.set(this.sx[j]);
             }
             f.get(po);
@@ -309,8 +351,11 @@ class ElementwiseEmitter {
     return l;
   }
 
-  /** Push the element at ptr + offset as the lane scalar type. */
-  private loadScalar(dtype: DType, ptr: Local, offset: number): void {
+  /**
+   * Push the element at ptr + offset as the lane scalar type. With `lo`, a float64 element is split:
+   * the pushed value is hi = f32(x) and `lo` receives f32(x − hi).
+   */
+  private loadScalar(dtype: DType, ptr: Local, offset: number, lo?: Local): void {
     const { f, lanes } = this;
     f.get(ptr);
     if (dtype === 'float32') {
@@ -318,38 +363,63 @@ class ElementwiseEmitter {
       if (lanes.scalar === 'f64') f.op('f64.promote_f32');
     } else {
       f.mem('f64.load', offset);
-      if (lanes.scalar === 'f32') f.op('f32.demote_f64');
+      if (lanes.scalar === 'f32') {
+        if (lo === undefined) {
+          f.op('f32.demote_f64');
+          return;
+        }
+        const x = this.lo([this.t64], 0);
+        const hi = this.lo([this.t32], 0);
+        f.tee(x).op('f32.demote_f64').set(hi);
+        f.get(x).get(hi).op('f64.promote_f32').op('f64.sub').op('f32.demote_f64').set(lo);
+        f.get(hi);
+      }
     }
   }
 
+  private lo(locals: readonly (Local | undefined)[], j: number): Local {
+    const l = locals[j];
+    if (l === undefined) throw new Error('unreachable: missing local');
+    return l;
+  }
+
   /** Load one step (4 elements) of an operand into its half vectors. */
-  private loadVector(dtype: DType, ptr: Local, into: readonly Local[]): void {
+  private loadVector(dtype: DType, ptr: Local, into: readonly Local[], at: number, lo: Local | undefined): void {
     const { f, lanes } = this;
     if (lanes.vec === 'f64x2') {
       if (dtype === 'float32') {
         // One load of four float32, widened to two f64x2 halves.
         const t = into[1];
-        f.get(ptr).vmem('v128.load').tee(t).simd('f64x2.promote_low_f32x4').set(into[0]);
+        f.get(ptr).vmem('v128.load', at).tee(t).simd('f64x2.promote_low_f32x4').set(into[0]);
         f.get(t).get(t).shuffle(HIGH_HALF).simd('f64x2.promote_low_f32x4').set(into[1]);
       } else {
-        f.get(ptr).vmem('v128.load').set(into[0]);
-        f.get(ptr).vmem('v128.load', 16).set(into[1]);
+        f.get(ptr).vmem('v128.load', at).set(into[0]);
+        f.get(ptr).vmem('v128.load', at + 16).set(into[1]);
       }
       return;
     }
     if (dtype === 'float32') {
-      f.get(ptr).vmem('v128.load');
+      f.get(ptr).vmem('v128.load', at);
+    } else if (lo !== undefined) {
+      // Four float64 values split as hi + lo: hi = f32(x) per pair, lo = f32(x − hi), halves joined.
+      const [a, b, ha, hb] = this.tv;
+      f.get(ptr).vmem('v128.load', at).tee(a).simd('f32x4.demote_f64x2_zero').set(ha);
+      f.get(ptr).vmem('v128.load', at + 16).tee(b).simd('f32x4.demote_f64x2_zero').set(hb);
+      f.get(a).get(ha).simd('f64x2.promote_low_f32x4').simd('f64x2.sub').simd('f32x4.demote_f64x2_zero');
+      f.get(b).get(hb).simd('f64x2.promote_low_f32x4').simd('f64x2.sub').simd('f32x4.demote_f64x2_zero');
+      f.shuffle(JOIN_LOW).set(lo);
+      f.get(ha).get(hb).shuffle(JOIN_LOW);
     } else {
       // Four float64 values: demote each pair and join the low halves.
-      f.get(ptr).vmem('v128.load').simd('f32x4.demote_f64x2_zero');
-      f.get(ptr).vmem('v128.load', 16).simd('f32x4.demote_f64x2_zero');
+      f.get(ptr).vmem('v128.load', at).simd('f32x4.demote_f64x2_zero');
+      f.get(ptr).vmem('v128.load', at + 16).simd('f32x4.demote_f64x2_zero');
       f.shuffle(JOIN_LOW);
     }
     f.set(into[0]);
   }
 
-  /** Evaluate the expression over one step (each half) and store the 4 results at `po`. */
-  private computeAndStore(po: Local, dtype: DType): void {
+  /** Evaluate the expression over one step (each half) and store the 4 results at `po` + `at`. */
+  private computeAndStore(po: Local, dtype: DType, at: number): void {
     const { f, lanes } = this;
     if (lanes.vec === 'f64x2') {
       const results = [0, 1].map((h) => {
@@ -362,23 +432,23 @@ class ElementwiseEmitter {
       });
       this.half = 0;
       if (dtype === 'float32') {
-        f.get(po).get(results[0]).get(results[1]).shuffle(JOIN_LOW).vmem('v128.store');
+        f.get(po).get(results[0]).get(results[1]).shuffle(JOIN_LOW).vmem('v128.store', at);
       } else {
-        f.get(po).get(results[0]).vmem('v128.store');
-        f.get(po).get(results[1]).vmem('v128.store', 16);
+        f.get(po).get(results[0]).vmem('v128.store', at);
+        f.get(po).get(results[1]).vmem('v128.store', at + 16);
       }
       return;
     }
     f.get(po);
     this.vector(this.k.expr);
     if (dtype === 'float32') {
-      f.vmem('v128.store');
+      f.vmem('v128.store', at);
       return;
     }
     // Four float32 lanes to four float64 values.
     const v = f.local('v128');
-    f.set(v).get(v).simd('f64x2.promote_low_f32x4').vmem('v128.store');
-    f.get(po).get(v).get(v).shuffle(HIGH_HALF).simd('f64x2.promote_low_f32x4').vmem('v128.store', 16);
+    f.set(v).get(v).simd('f64x2.promote_low_f32x4').vmem('v128.store', at);
+    f.get(po).get(v).get(v).shuffle(HIGH_HALF).simd('f64x2.promote_low_f32x4').vmem('v128.store', at + 16);
   }
 
   /** Stack: [address, scalar] → stores one element. */
@@ -406,6 +476,7 @@ class ElementwiseEmitter {
     const { f, lanes } = this;
     this.walk(e, {
       operand: (j) => this.operandVector(j),
+      lo: (j) => this.loV[j],
       consts: this.vecConsts,
       apply: (name) => void f.simd(`${lanes.vec}.${name}` as SimdOp),
       localType: 'v128',
@@ -420,6 +491,7 @@ class ElementwiseEmitter {
     const { f, lanes } = this;
     this.walk(e, {
       operand: (j) => this.operandScalar(j),
+      lo: (j) => this.loS[j],
       consts: this.scalarConsts,
       apply: (name) => void f.op(`${lanes.scalar}.${name}` as PlainOp),
       localType: lanes.scalar,
@@ -439,12 +511,26 @@ class ElementwiseEmitter {
       case 'const':
         f.get(this.constLocal(w.consts, e.value));
         return;
-      case 'binary':
+      case 'binary': {
         if (e.fn === 'pow') throw new Error('unreachable: pow');
+        // v ± (hi + lo) as (v ± hi) ± lo: v − hi is exact when v is near the operand (Sterbenz), so the
+        // difference keeps the float64 operand's precision (the BN case x − mean on offset data).
+        const rhsLo = e.rhs.kind === 'operand' ? w.lo(e.rhs.index) : undefined;
+        const lhsLo = e.lhs.kind === 'operand' && e.fn === 'add' ? w.lo(e.lhs.index) : undefined;
+        if ((e.fn === 'add' || e.fn === 'sub') && (rhsLo !== undefined || lhsLo !== undefined)) {
+          const [v, split, lo] = rhsLo !== undefined ? [e.lhs, e.rhs, rhsLo] : [e.rhs, e.lhs, lhsLo as Local];
+          this.walk(v, w);
+          this.walk(split, w);
+          w.apply(e.fn);
+          f.get(lo);
+          w.apply(e.fn);
+          return;
+        }
         this.walk(e.lhs, w);
         this.walk(e.rhs, w);
         w.apply(e.fn);
         return;
+      }
       case 'unary':
         switch (e.fn) {
           case 'rsqrt':
