@@ -45,6 +45,7 @@ export type { KilnSessionOptions } from './runtime/onnx-session.js';
 export { registerKilnBackend, kilnOrtBackend, KILN_BACKEND_NAME } from './runtime/ort-backend.js';
 export { GraphSession } from './runtime/graph-session.js';
 export type { GraphSessionOptions, BackendName } from './runtime/graph-session.js';
+export { IoBinding } from './runtime/io-binding.js';
 export { WasmBackend } from './runtime/wasm/wasm-backend.js';
 export { runReference } from './runtime/reference.js';
 

@@ -16,6 +16,11 @@ export interface Backend<Buf = unknown, Compiled = unknown> {
   write(buf: Buf, data: Storage): void;
   /** A copy of the buffer's contents. */
   read(buf: Buf): Storage;
+  /**
+   * The buffer's own storage as a typed array (no copy): what is written through it is what the next
+   * kernel reads, and it shows what the last kernel wrote (IoBinding's resident inputs and outputs).
+   */
+  storage(buf: Buf): Storage;
   compile(kernel: ElementwiseKernel): Compiled;
   dispatch(kernel: Compiled, operands: readonly Buf[], output: Buf): void;
   runRoutine(call: RoutineCall, operands: readonly Buf[], outputs: readonly Buf[]): void;

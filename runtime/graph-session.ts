@@ -1,17 +1,20 @@
 // Runs an IR graph on a backend: binds the feeds, lowers once per distinct set of input dims (plans
 // are cached; kernels fused and memory planned unless disabled), allocates one backing buffer per
 // storage slot, keeps constant buffers resident, executes the kernel steps and reads the outputs.
+// `bind` hands out an IoBinding: inputs and outputs resident in the backend's memory, run with no
+// copies at all (onnxruntime's IO binding plays this role for device memory).
 
 import { Tensor } from 'onnxruntime-common';
-import { BackendUnavailableError } from '../core/errors.js';
+import { ArgumentError, BackendUnavailableError } from '../core/errors.js';
 import { fromOrtTensor, hostTensor, HostTensor, toOrtTensor } from '../core/tensor.js';
 import type { Graph } from '../compiler/ir/types.js';
 import { compilePlan } from '../compiler/lowering/compile-plan.js';
 import type { KernelPlan } from '../compiler/lowering/plan.js';
 import type { Backend } from './backend.js';
-import { bindInputs } from './bind-inputs.js';
+import { bindInputs, dimsOfFeeds } from './bind-inputs.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
-import { WasmBackend } from './wasm/wasm-backend.js';
+import { IoBinding } from './io-binding.js';
+import { WasmBackend, type Precision } from './wasm/wasm-backend.js';
 
 export type BackendName = 'cpu' | 'wasm';
 
@@ -19,34 +22,52 @@ export interface GraphSessionOptions {
   readonly backend?: BackendName;
   /** backend 'wasm': threads running kernels, the caller's included (default os.availableParallelism()). */
   readonly threads?: number;
+  /**
+   * backend 'wasm': elementwise arithmetic in 'float64' lanes (default; bit-identical to the cpu
+   * backend) or 'float32' lanes (twice the vector width, float32 rounding as in onnxruntime).
+   */
+  readonly precision?: Precision;
   /** Fuse elementwise chains and routine epilogues (default true; false for debugging and comparisons). */
   readonly fuse?: boolean;
   /** Share storage between plan buffers whose lifetimes do not overlap (default true). */
   readonly planMemory?: boolean;
 }
 
-interface Prepared<Buf, Compiled> {
+/** A plan with its compiled kernels (shared by every instance of it). */
+interface Compiled {
   readonly plan: KernelPlan;
-  readonly buffers: Buf[];
-  readonly kernels: Map<number, Compiled>;
+  readonly kernels: Map<number, unknown>;
+}
+
+/** A plan's buffers on the backend, with its steps bound to them. */
+export interface PlanInstance {
+  readonly plan: KernelPlan;
+  readonly buffers: readonly unknown[];
+  /** Runs every step in order. */
+  readonly execute: () => void;
 }
 
 function createBackend(name: BackendName, options: GraphSessionOptions): Backend<unknown, unknown> {
   switch (name) {
     case 'cpu': return new CpuBackend() as Backend<unknown, unknown>;
-    case 'wasm': return new WasmBackend({ threads: options.threads }) as Backend<unknown, unknown>;
+    case 'wasm': return new WasmBackend({ threads: options.threads, precision: options.precision }) as Backend<unknown, unknown>;
   }
   throw new BackendUnavailableError(`backend '${String(name)}' is not available; available: cpu, wasm`);
 }
 
 export class GraphSession {
   private readonly backend: Backend<unknown, unknown>;
-  private readonly plans = new Map<string, Prepared<unknown, unknown>>();
+  private readonly compiled = new Map<string, Compiled>();
+  private readonly instances = new Map<string, PlanInstance>();
   private readonly fuse: boolean;
   private readonly planMemory: boolean;
 
   constructor(readonly graph: Graph, options: GraphSessionOptions = {}) {
-    this.backend = createBackend(options.backend ?? 'cpu', options);
+    const name = options.backend ?? 'cpu';
+    if (options.precision !== undefined && name !== 'wasm') {
+      throw new ArgumentError({ op: 'GraphSession', node: graph.name }, 'precision', "to be left out with backend 'cpu' (it applies to backend 'wasm')", `'${options.precision}'`);
+    }
+    this.backend = createBackend(name, options);
     this.fuse = options.fuse ?? true;
     this.planMemory = options.planMemory ?? true;
   }
@@ -66,19 +87,22 @@ export class GraphSession {
 
   /** The kernel plan used for these input dims (for inspection and tests). */
   planFor(inputDims: ReadonlyMap<string, readonly number[]>): KernelPlan {
-    return this.prepare(inputDims).plan;
+    return this.compile(inputDims).plan;
   }
 
-  /** Synchronous run on host tensors; returns outputs by name. */
+  /** Synchronous run on host tensors; returns outputs by name (copies, owned by the caller). */
   runHost(feeds: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> {
     const dims = bindInputs(this.graph, feeds);
-    const { plan, buffers, kernels } = this.prepare(dims);
+    const key = this.key(dims);
+    let inst = this.instances.get(key);
+    if (inst === undefined) {
+      inst = this.instantiate(dims);
+      this.instances.set(key, inst);
+    }
+    const { plan, buffers } = inst;
     const be = this.backend;
     for (const b of plan.inputs) be.write(buffers[b.buffer], feeds[b.name].data);
-    plan.steps.forEach((s, i) => {
-      if (s.kind === 'elementwise') be.dispatch(kernels.get(i), s.operands.map((o) => buffers[o]), buffers[s.output]);
-      else be.runRoutine(s.call, s.operands.map((o) => buffers[o]), s.outputs.map((o) => buffers[o]));
-    });
+    inst.execute();
     const out: Record<string, HostTensor> = {};
     for (const b of plan.outputs) out[b.name] = hostTensor(b.dtype, b.dims, be.read(buffers[b.buffer]));
     return out;
@@ -94,23 +118,61 @@ export class GraphSession {
     return res;
   }
 
-  private prepare(dims: ReadonlyMap<string, readonly number[]>): Prepared<unknown, unknown> {
-    const key = this.graph.inputs.map((v) => `${v.name}:${(dims.get(v.name) ?? []).join('x')}`).join(';');
-    let p = this.plans.get(key);
-    if (p === undefined) {
+  /**
+   * Inputs and outputs resident in the backend's memory for these input dims (inputs with a static shape may be left
+   * out; symbolic dims are bound as a feed would bind them). The binding has buffers of its own, so other runs
+   * of the session never touch them.
+   */
+  bind(inputDims: Readonly<Record<string, readonly number[]>> = {}): IoBinding {
+    const dims = bindInputs(this.graph, dimsOfFeeds(this.graph, inputDims));
+    return new IoBinding(this.instantiate(dims), this.backend);
+  }
+
+  private key(dims: ReadonlyMap<string, readonly number[]>): string {
+    return this.graph.inputs.map((v) => `${v.name}:${(dims.get(v.name) ?? []).join('x')}`).join(';');
+  }
+
+  private compile(dims: ReadonlyMap<string, readonly number[]>): Compiled {
+    const key = this.key(dims);
+    let c = this.compiled.get(key);
+    if (c === undefined) {
       const plan = compilePlan(this.graph, dims, { fuse: this.fuse, planMemory: this.planMemory });
-      const buffers = this.allocate(plan);
-      for (const [id, t] of plan.constants) {
-        if (plan.memory === undefined || plan.memory.slotOf[id] >= 0) this.backend.write(buffers[id], t.data);
-      }
       const kernels = new Map<number, unknown>();
       plan.steps.forEach((s, i) => {
         if (s.kind === 'elementwise') kernels.set(i, this.backend.compile(s.kernel));
       });
-      p = { plan, buffers, kernels };
-      this.plans.set(key, p);
+      c = { plan, kernels };
+      this.compiled.set(key, c);
     }
-    return p;
+    return c;
+  }
+
+  /** Buffers for the plan (constants written) and its steps bound to them, resolved once. */
+  private instantiate(dims: ReadonlyMap<string, readonly number[]>): PlanInstance {
+    const { plan, kernels } = this.compile(dims);
+    const be = this.backend;
+    const buffers = this.allocate(plan);
+    for (const [id, t] of plan.constants) {
+      if (plan.memory === undefined || plan.memory.slotOf[id] >= 0) be.write(buffers[id], t.data);
+    }
+    const steps = plan.steps.map((s, i): (() => void) => {
+      if (s.kind === 'elementwise') {
+        const kernel = kernels.get(i);
+        const operands = s.operands.map((o) => buffers[o]);
+        const output = buffers[s.output];
+        return () => be.dispatch(kernel, operands, output);
+      }
+      const operands = s.operands.map((o) => buffers[o]);
+      const outputs = s.outputs.map((o) => buffers[o]);
+      return () => be.runRoutine(s.call, operands, outputs);
+    });
+    return {
+      plan,
+      buffers,
+      execute: () => {
+        for (const step of steps) step();
+      },
+    };
   }
 
   /** One backend buffer per plan buffer: views of the memory plan's slots, or one allocation each. */

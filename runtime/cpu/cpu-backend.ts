@@ -45,6 +45,10 @@ export class CpuBackend implements Backend<CpuBuffer, ElementwiseFn> {
     return buf.data.slice();
   }
 
+  storage(buf: CpuBuffer): Storage {
+    return buf.data;
+  }
+
   compile(kernel: ElementwiseKernel): ElementwiseFn {
     return compileElementwise(kernel);
   }

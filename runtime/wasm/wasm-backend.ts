@@ -98,6 +98,9 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`backend 'wasm': threads must be a positive integer, got ${threads}`);
     this.precision = options.precision ?? 'float64';
+    if (this.precision !== 'float64' && this.precision !== 'float32') {
+      throw new RangeError(`backend 'wasm': precision must be 'float64' or 'float32', got '${String(this.precision)}'`);
+    }
     this.heap = new WasmHeap(options.heap);
     this.pool = new WorkerPool(this.heap.memory, threads);
     unreleased.register(this, this.pool, this);
@@ -138,6 +141,11 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
 
   read(buf: WasmBuffer): Storage {
     return this.cpu.read(this.cpuView(buf));
+  }
+
+  /** A view of the shared memory: it stays valid when the memory grows (a shared memory never detaches). */
+  storage(buf: WasmBuffer): Storage {
+    return this.heap.view(buf.dtype, buf.offset, buf.size);
   }
 
   compile(kernel: ElementwiseKernel): WasmKernel {
