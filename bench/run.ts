@@ -118,9 +118,10 @@ async function main(): Promise<void> {
 
   const cPeers = [new CLoopPeer(false), new CLoopPeer(true)];
   const candidates: Peer[] = [
-    new KilnPeer('cpu'),
-    new KilnPeer('wasm', 1),
-    new KilnPeer('wasm', 2),
+    new KilnPeer({ backend: 'cpu' }),
+    new KilnPeer({ backend: 'wasm', threads: 1 }),
+    new KilnPeer({ backend: 'wasm', threads: 1, bound: true }),
+    new KilnPeer({ backend: 'wasm', threads: 2, bound: true }),
     new OrtNodePeer(1),
     new OrtNodePeer(2),
     new OrtWebPeer(1),

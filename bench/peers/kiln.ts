@@ -1,7 +1,9 @@
 // kiln itself: GraphSession on the CPU backend (kernels rendered to JavaScript), and — when the
-// runtime has it — the WebAssembly backend with 1 and 2 threads. The wasm backend is detected at run
-// time: a session is created and run on a tiny graph; BackendUnavailableError or an unknown backend
-// name marks it unavailable.
+// runtime has it — the WebAssembly backend, float32 lanes, in two ways: through session.run (inputs
+// copied into the backend's memory and outputs copied out on every call, like every other JavaScript
+// peer) and through an IoBinding (GraphSession.bind: the input written once into resident memory, each
+// timed call runs the kernels only and the output is read in place). The wasm backend is detected at
+// run time: a session is created and run on a tiny graph; BackendUnavailableError marks it unavailable.
 
 import { Tensor } from 'onnxruntime-common';
 import { GraphBuilder } from '../../compiler/ir/builder.js';
@@ -12,19 +14,11 @@ import { GraphSession, type GraphSessionOptions } from '../../runtime/graph-sess
 import type { BuiltWorkload } from '../workloads/types.js';
 import type { Peer, PeerRunner } from './types.js';
 
-/** Session options by backend name, typed loosely so this file compiles before and after 'wasm' lands. */
-interface LooseOptions {
-  readonly backend: string;
+/** How a kiln peer runs: backend, threads (wasm) and whether its I/O is resident (IoBinding). */
+export interface KilnMode {
+  readonly backend: 'cpu' | 'wasm';
   readonly threads?: number;
-}
-
-export function kilnSession(graph: Graph, options: LooseOptions): GraphSession {
-  return new GraphSession(graph, options as GraphSessionOptions);
-}
-
-/** Frees a session's backend resources (the wasm backend's worker threads). */
-function releaseSession(session: GraphSession): void {
-  session.release();
+  readonly bound?: boolean;
 }
 
 function tinyGraph(): Graph {
@@ -41,32 +35,60 @@ function toOrtFeeds(built: BuiltWorkload): Record<string, Tensor> {
   return feeds;
 }
 
+function sessionOptions(mode: KilnMode): GraphSessionOptions {
+  return mode.backend === 'cpu' ? { backend: 'cpu' } : { backend: 'wasm', threads: mode.threads ?? 1, precision: 'float32' };
+}
+
+function bindRunner(session: GraphSession, built: BuiltWorkload): PeerRunner {
+  const io = session.bind(Object.fromEntries(Object.entries(built.feeds).map(([k, t]) => [k, t.dims])));
+  for (const [k, t] of Object.entries(built.feeds)) io.input(k).data.set(t.data as never);
+  const first = session.outputNames[0];
+  return {
+    run: async () => {
+      io.run();
+    },
+    output: () => io.outputs[first].data as Float32Array,
+    dispose: async () => session.release(),
+  };
+}
+
+function runRunner(session: GraphSession, built: BuiltWorkload): PeerRunner {
+  const feeds = toOrtFeeds(built);
+  const first = session.outputNames[0];
+  let last: Record<string, Tensor> | undefined;
+  return {
+    run: async () => {
+      last = await session.run(feeds);
+    },
+    output: () => (last === undefined ? undefined : (last[first].data as Float32Array)),
+    dispose: async () => {
+      last = undefined;
+      session.release();
+    },
+  };
+}
+
 export class KilnPeer implements Peer {
   readonly role = 'kiln' as const;
   readonly id: string;
   readonly label: string;
   readonly short: string;
 
-  constructor(
-    private readonly backend: 'cpu' | 'wasm',
-    private readonly threads?: number,
-  ) {
-    this.id = backend === 'cpu' ? 'kiln-cpu' : `kiln-wasm-${threads ?? 1}`;
-    this.label = backend === 'cpu' ? 'kiln (cpu JS)' : `kiln (wasm, ${threads ?? 1} thread${threads === 1 ? '' : 's'})`;
-    this.short = backend === 'cpu' ? 'kiln cpu' : `kiln wasm ×${threads ?? 1}`;
-  }
-
-  private options(): LooseOptions {
-    return this.backend === 'cpu' ? { backend: 'cpu' } : { backend: this.backend, threads: this.threads ?? 1 };
+  constructor(private readonly mode: KilnMode) {
+    const threads = mode.threads ?? 1;
+    const bound = mode.bound === true;
+    this.id = mode.backend === 'cpu' ? 'kiln-cpu' : `kiln-wasm-${threads}${bound ? '-io' : ''}`;
+    this.label = mode.backend === 'cpu' ? 'kiln (cpu JS)' : `kiln (wasm, ${threads} thread${threads === 1 ? '' : 's'}, ${bound ? 'IoBinding' : 'session.run'})`;
+    this.short = mode.backend === 'cpu' ? 'kiln cpu' : `kiln wasm ×${threads}${bound ? ' io' : ''}`;
   }
 
   async init(): Promise<string | undefined> {
     try {
-      const session = kilnSession(tinyGraph(), this.options());
+      const session = new GraphSession(tinyGraph(), sessionOptions(this.mode));
       try {
         await session.run({ x: new Tensor('float32', new Float32Array(24).fill(1), [2, 3, 2, 2]) });
       } finally {
-        releaseSession(session);
+        session.release();
       }
       return undefined;
     } catch (e) {
@@ -80,24 +102,14 @@ export class KilnPeer implements Peer {
   }
 
   async prepare(_w: unknown, built: BuiltWorkload): Promise<PeerRunner> {
-    const session = kilnSession(built.graph, this.options());
-    const feeds = toOrtFeeds(built);
-    const first = session.outputNames[0];
-    let last: Record<string, Tensor> | undefined;
-    return {
-      run: async () => {
-        last = await session.run(feeds);
-      },
-      output: () => (last === undefined ? undefined : (last[first].data as Float32Array)),
-      dispose: async () => {
-        last = undefined;
-        releaseSession(session);
-      },
-    };
+    const session = new GraphSession(built.graph, sessionOptions(this.mode));
+    return this.mode.bound === true ? bindRunner(session, built) : runRunner(session, built);
   }
 
   notes(): string[] {
-    if (this.backend === 'cpu') return ['GraphSession({ backend: "cpu" }) (fused kernels, memory plan on), fed and read through session.run with onnxruntime-common Tensors'];
-    return [`GraphSession({ backend: "wasm", threads: ${this.threads ?? 1} })`];
+    if (this.mode.backend === 'cpu') return ['GraphSession({ backend: "cpu" }) (fused kernels, memory plan on), fed and read through session.run with onnxruntime-common Tensors'];
+    const options = `GraphSession({ backend: "wasm", threads: ${this.mode.threads ?? 1}, precision: "float32" })`;
+    if (this.mode.bound !== true) return [`${options}, fed and read through session.run with onnxruntime-common Tensors (a copy in and a new output array out per call)`];
+    return [`${options}.bind(): the input is written once into the backend's memory; each call runs the kernels and the output is read in place (no copies). onnxruntime-node has no such API for CPU tensors: with 1.30.0, pre-allocated fetches are not computed in (the result comes back in a new array)`];
   }
 }

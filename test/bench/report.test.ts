@@ -16,6 +16,7 @@ const run: RunResult = {
   peers: [
     { id: 'kiln-cpu', label: 'kiln (cpu JS)', short: 'kiln cpu', role: 'kiln', notes: ['cpu'] },
     { id: 'kiln-wasm-1', label: 'kiln (wasm, 1 thread)', short: 'kiln wasm ×1', role: 'kiln', unavailable: 'backend unavailable: no wasm', notes: [] },
+    { id: 'kiln-wasm-1-io', label: 'kiln (wasm, 1 thread, IoBinding)', short: 'kiln wasm ×1 io', role: 'kiln', notes: [] },
     { id: 'ort-node-1', label: 'onnxruntime-node (1 thread)', short: 'ORT-node ×1', role: 'peer', notes: ['CPU EP'] },
     { id: 'c-loop', label: 'C loop', short: 'C loop', role: 'reference', notes: ['gcc'] },
   ],
@@ -25,13 +26,13 @@ const run: RunResult = {
       title: 'BN inference [1000]',
       group: 'bn-inference',
       bytesMoved: 8e6,
-      cells: { 'kiln-cpu': { stats: stats(4) }, 'ort-node-1': { stats: stats(8), relDiff: 0.5 }, 'c-loop': { stats: stats(2) } },
+      cells: { 'kiln-cpu': { stats: stats(6) }, 'kiln-wasm-1-io': { stats: stats(4) }, 'ort-node-1': { stats: stats(8), relDiff: 0.5 }, 'c-loop': { stats: stats(2) } },
     },
     {
       name: 'conv',
       title: 'Conv',
       group: 'fused',
-      cells: { 'kiln-cpu': { stats: stats(10) }, 'ort-node-1': { error: 'boom' }, 'c-loop': { skipped: 'BN workloads only' } },
+      cells: { 'kiln-cpu': { stats: stats(10) }, 'kiln-wasm-1-io': { stats: stats(5) }, 'ort-node-1': { error: 'boom' }, 'c-loop': { skipped: 'BN workloads only' } },
     },
   ],
   loadEnd: 1.5,
@@ -46,15 +47,19 @@ describe('renderMarkdown', () => {
     expect(md).toContain('**not run**: backend unavailable: no wasm');
   });
 
-  it('writes median (min–max) times and peer/kiln ratios', () => {
-    expect(md).toContain('| BN inference [1000] | 4.00 (3.60–6.00) | 8.00 (7.20–12.0) | 2.00 (1.80–3.00) |');
-    expect(md).toMatch(/\| BN inference \[1000\] \| 2\.00× \|\n/);
+  it('writes median (min–max) times and peer/kiln ratios (for the compiled kiln backends only)', () => {
+    expect(md).toContain('| BN inference [1000] | 6.00 (5.40–9.00) | 4.00 (3.60–6.00) | 8.00 (7.20–12.0) | 2.00 (1.80–3.00) |');
+    expect(md).toContain('## Ratios: peer time / kiln (wasm, 1 thread, IoBinding) time');
+    expect(md).not.toContain('## Ratios: peer time / kiln (cpu JS) time');
+    expect(md).toMatch(/\| BN inference \[1000\] \| 1\.50× \| 2\.00× \|\n/);
+    expect(md).toMatch(/\| Conv \| 2\.00× \| — \|\n/);
   });
 
   it('derives GB/s from the bytes moved and the kiln / C ratio', () => {
-    // 8e6 bytes in 2 ms = 4 GB/s (C), in 4 ms = 2 GB/s (kiln), in 8 ms = 1 GB/s (ORT).
-    expect(md).toMatch(/\| BN inference \[1000\] \| 7\.6 \| 2\.00 \(1\.80–3\.00\) \| 4\.0 \| 2\.0 \| 1\.0 \|/);
-    expect(md).toMatch(/\| BN inference \[1000\] \| 2\.00× \|/);
+    // 8e6 bytes in 2 ms = 4 GB/s (C), in 6 ms = 1.3 GB/s (kiln cpu), in 4 ms = 2 GB/s (kiln io), in 8 ms = 1 GB/s (ORT).
+    expect(md).toMatch(/\| BN inference \[1000\] \| 7\.6 \| 2\.00 \(1\.80–3\.00\) \| 4\.0 \| 1\.3 \| 2\.0 \| 1\.0 \|/);
+    expect(md).toContain('| workload | kiln wasm ×1 io / C loop |');
+    expect(md).toMatch(/\| BN inference \[1000\] \| 2\.00× \|\n/);
   });
 
   it('lists disagreeing outputs, errors and skipped cells', () => {
