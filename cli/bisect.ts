@@ -6,7 +6,7 @@ import type { F64Tensor, HostTensor } from '../core/tensor.js';
 import { decodeModel, encodeModel } from '../compiler/onnx/proto.js';
 import { exposeAllValues } from '../compiler/passes/expose-all-values.js';
 import { runReference } from '../runtime/reference.js';
-import { GraphSession, type BackendName } from '../runtime/graph-session.js';
+import { GraphSession, type GraphSessionOptions } from '../runtime/graph-session.js';
 import { compareTensors, toleranceFor, type Comparison } from './compare.js';
 import { exposeAllNodeOutputs, graphProbes, onnxProbes, type Probe } from './bisect-models.js';
 import type { LoadedModel } from './load-model.js';
@@ -54,8 +54,8 @@ export interface BisectResult extends DivergenceSearch {
   readonly oracle: string;
 }
 
-function kilnValues(loaded: LoadedModel, feeds: Readonly<Record<string, HostTensor>>, backend: BackendName): Map<string, HostTensor> {
-  const res = new GraphSession(exposeAllValues(loaded.graph), { backend }).runHost(feeds);
+function kilnValues(loaded: LoadedModel, feeds: Readonly<Record<string, HostTensor>>, session: GraphSessionOptions): Map<string, HostTensor> {
+  const res = new GraphSession(exposeAllValues(loaded.graph), session).runHost(feeds);
   return new Map(Object.entries(res));
 }
 
@@ -70,8 +70,8 @@ function againstReference(loaded: LoadedModel, feeds: Readonly<Record<string, Ho
 }
 
 /** Bisect against `oracle`; onnxruntime falls back to the reference when it cannot run the copy. */
-export async function bisect(loaded: LoadedModel, feeds: Readonly<Record<string, HostTensor>>, backend: BackendName, oracle: OracleName): Promise<BisectResult> {
-  const actual = kilnValues(loaded, feeds, backend);
+export async function bisect(loaded: LoadedModel, feeds: Readonly<Record<string, HostTensor>>, session: GraphSessionOptions, oracle: OracleName): Promise<BisectResult> {
+  const actual = kilnValues(loaded, feeds, session);
   if (oracle === 'onnxruntime') {
     const model = decodeModel(loaded.bytes);
     const exposed = exposeAllNodeOutputs(model, loaded.graph);

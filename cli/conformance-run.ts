@@ -4,7 +4,7 @@
 
 import { FeedError } from '../core/errors.js';
 import type { HostTensor } from '../core/tensor.js';
-import { GraphSession, type BackendName } from '../runtime/graph-session.js';
+import { GraphSession, type GraphSessionOptions } from '../runtime/graph-session.js';
 import { compareTensors, formatErr, toleranceFor } from './compare.js';
 import { dataSetsOf, type ConformanceCase } from './conformance-cases.js';
 import { FileError } from './errors.js';
@@ -34,11 +34,11 @@ function finite(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-function runCaseOrThrow(c: ConformanceCase, backend: BackendName): OutputReport[] {
+function runCaseOrThrow(c: ConformanceCase, options: GraphSessionOptions): OutputReport[] {
   const sets = dataSetsOf(c.dir);
   if (sets.length === 0) throw new FileError(`'${c.dir}' has model.onnx but no test_data_set_N folders`);
   const { graph } = loadModel(c.model);
-  const session = new GraphSession(graph, { backend });
+  const session = new GraphSession(graph, options);
   const reports: OutputReport[] = [];
   for (const set of sets) {
     if (set.inputs.length > graph.inputs.length) {
@@ -70,9 +70,9 @@ function runCaseOrThrow(c: ConformanceCase, backend: BackendName): OutputReport[
   return reports;
 }
 
-export function runCase(c: ConformanceCase, backend: BackendName): CaseReport {
+export function runCase(c: ConformanceCase, options: GraphSessionOptions): CaseReport {
   try {
-    const outputs = runCaseOrThrow(c, backend);
+    const outputs = runCaseOrThrow(c, options);
     return { name: c.name, status: outputs.every((o) => o.pass) ? 'pass' : 'fail', outputs };
   } catch (e) {
     // kiln's typed errors are the expected kind; anything else is a kiln bug, reported the same way

@@ -1,7 +1,8 @@
 // Minimal flag parsing for CLI commands: `--name value` pairs, validated, with typed errors.
 
 import { UsageError } from './errors.js';
-import type { BackendName } from '../runtime/graph-session.js';
+import type { BackendName, GraphSessionOptions } from '../runtime/graph-session.js';
+import type { Precision } from '../runtime/wasm/wasm-backend.js';
 
 export function parseFlags(command: string, args: readonly string[], known: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -118,10 +119,25 @@ export function keyValue(command: string, flag: string, raw: string, valueName: 
 /** Backends the CLI offers; GraphSession reports one that is missing on this machine (never swapped). */
 const BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
 
-export function backendArg(command: string, parsed: ParsedArgs): BackendName {
+const PRECISIONS: readonly Precision[] = ['float64', 'float32'];
+
+/** The flags that pick a session's backend: `backend` and (wasm only) `precision`. */
+export const SESSION_FLAGS = ['backend', 'precision'] as const;
+
+/** `--backend cpu|wasm` and `--precision float64|float32` (wasm elementwise lanes) as session options. */
+export function sessionArg(command: string, parsed: ParsedArgs): GraphSessionOptions {
   const raw = flagValue(parsed, 'backend');
-  if (raw === undefined) return 'cpu';
-  const found = BACKENDS.find((b) => b === raw);
-  if (found === undefined) throw new UsageError(command, '--backend', `one of ${BACKENDS.join(', ')}`, `'${raw}'`);
-  return found;
+  const backend: BackendName | undefined = raw === undefined ? 'cpu' : BACKENDS.find((b) => b === raw);
+  if (backend === undefined) throw new UsageError(command, '--backend', `one of ${BACKENDS.join(', ')}`, `'${raw}'`);
+  const rawPrecision = flagValue(parsed, 'precision');
+  if (rawPrecision === undefined) return { backend };
+  if (backend !== 'wasm') throw new UsageError(command, '--precision', "no value unless --backend is 'wasm'", `'${rawPrecision}'`);
+  const precision = PRECISIONS.find((p) => p === rawPrecision);
+  if (precision === undefined) throw new UsageError(command, '--precision', `one of ${PRECISIONS.join(', ')}`, `'${rawPrecision}'`);
+  return { backend, precision };
+}
+
+/** How a session choice reads in a report line: 'cpu', 'wasm' or 'wasm (float32 lanes)'. */
+export function describeSession(options: GraphSessionOptions): string {
+  return `${options.backend ?? 'cpu'}${options.precision === undefined ? '' : ` (${options.precision} lanes)`}`;
 }

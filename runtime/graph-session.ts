@@ -24,7 +24,8 @@ export interface GraphSessionOptions {
   readonly threads?: number;
   /**
    * backend 'wasm': elementwise arithmetic in 'float64' lanes (default; bit-identical to the cpu
-   * backend) or 'float32' lanes (twice the vector width, float32 rounding as in onnxruntime).
+   * backend) or 'float32' lanes for float32 results (twice the vector width, float32 rounding as in
+   * onnxruntime; float64 results keep float64 lanes).
    */
   readonly precision?: Precision;
   /** Fuse elementwise chains and routine epilogues (default true; false for debugging and comparisons). */

@@ -13,11 +13,11 @@ import { compareTensors, formatErr, toleranceFor } from '../compare.js';
 import { completeFeeds, readDimFlags, readInputFlags } from '../feeds.js';
 import { processIO, type CliIO } from '../io.js';
 import { loadModel } from '../load-model.js';
-import { backendArg, intArg, parseArgs } from '../options.js';
+import { describeSession, intArg, parseArgs, SESSION_FLAGS, sessionArg } from '../options.js';
 import { runOnnxruntime } from '../ort-oracle.js';
 import { renderTable } from '../table.js';
 
-export const CHECK_USAGE = 'kiln check model.onnx [--seed N] [--input name=file.pb ...] [--dim name=size ...] [--bisect] [--backend cpu|wasm]';
+export const CHECK_USAGE = 'kiln check model.onnx [--seed N] [--input name=file.pb ...] [--dim name=size ...] [--bisect] [--backend cpu|wasm] [--precision float64|float32]';
 
 interface Oracle {
   readonly name: OracleName;
@@ -91,23 +91,23 @@ function printBisect(io: CliIO, r: BisectResult): boolean {
 
 export async function runCheck(args: readonly string[], io: CliIO = processIO()): Promise<number> {
   const parsed = parseArgs('check', args, {
-    single: ['seed', 'backend'],
+    single: ['seed', ...SESSION_FLAGS],
     repeated: ['input', 'dim'],
     switches: ['bisect'],
     positionals: [1, 1],
     positionalName: 'model.onnx',
   });
   const seed = intArg('check', parsed, 'seed', 1, 0, 2 ** 31 - 1);
-  const backend = backendArg('check', parsed);
+  const session = sessionArg('check', parsed);
   const path = parsed.positionals[0];
   const loaded = loadModel(path);
   const given = readInputFlags('check', parsed.values.get('input') ?? [], loaded.graph);
   const { feeds, described } = completeFeeds(loaded.graph, given, readDimFlags('check', parsed.values.get('dim') ?? []), seed);
 
-  const kiln = new GraphSession(loaded.graph, { backend }).runHost(feeds);
+  const kiln = new GraphSession(loaded.graph, session).runHost(feeds);
   const oracle = await runOracle(path, loaded.graph, feeds);
 
-  io.out(`model: ${path} (graph '${loaded.graph.name}', ${loaded.graph.nodes.length} nodes, backend ${backend})`);
+  io.out(`model: ${path} (graph '${loaded.graph.name}', ${loaded.graph.nodes.length} nodes, backend ${describeSession(session)})`);
   io.out(`inputs (seed ${seed}): ${described.join('; ') || '(none)'}`);
   io.out(`oracle: ${oracle.description}`);
   io.out('');
@@ -131,6 +131,6 @@ export async function runCheck(args: readonly string[], io: CliIO = processIO())
   if (failing.length > 0 && oracle.name === 'onnxruntime') printArbiter(io, loaded.graph, feeds, kiln, oracle.outputs, failing);
 
   let bisectClean = true;
-  if (parsed.switches.has('bisect')) bisectClean = printBisect(io, await bisect(loaded, feeds, backend, oracle.name));
+  if (parsed.switches.has('bisect')) bisectClean = printBisect(io, await bisect(loaded, feeds, session, oracle.name));
   return failing.length === 0 && bisectClean ? 0 : 1;
 }

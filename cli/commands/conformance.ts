@@ -7,10 +7,10 @@ import { caseLine, runCase, type CaseReport } from '../conformance-run.js';
 import { findCases, type ConformanceCase } from '../conformance-cases.js';
 import { FileError } from '../errors.js';
 import { processIO, type CliIO } from '../io.js';
-import { backendArg, flagValue, parseArgs } from '../options.js';
+import { flagValue, parseArgs, SESSION_FLAGS, sessionArg } from '../options.js';
 import { ProgressBar } from '../progress.js';
 
-export const CONFORMANCE_USAGE = 'kiln conformance DIR... [--json report.json] [--backend cpu|wasm]';
+export const CONFORMANCE_USAGE = 'kiln conformance DIR... [--json report.json] [--backend cpu|wasm] [--precision float64|float32]';
 
 export interface ConformanceReport {
   readonly cases: readonly CaseReport[];
@@ -28,11 +28,11 @@ function writeReport(path: string, report: ConformanceReport): void {
 
 export function runConformance(args: readonly string[], io: CliIO = processIO()): number {
   const parsed = parseArgs('conformance', args, {
-    single: ['json', 'backend'],
+    single: ['json', ...SESSION_FLAGS],
     positionals: [1, Infinity],
     positionalName: 'DIR',
   });
-  const backend = backendArg('conformance', parsed);
+  const session = sessionArg('conformance', parsed);
   const jsonPath = flagValue(parsed, 'json');
   const cases: ConformanceCase[] = [];
   for (const dir of parsed.positionals) {
@@ -45,7 +45,7 @@ export function runConformance(args: readonly string[], io: CliIO = processIO())
   const reports: CaseReport[] = [];
   for (const c of cases) {
     bar.step(c.name);
-    const r = runCase(c, backend);
+    const r = runCase(c, session);
     reports.push(r);
     bar.print(caseLine(r));
     bar.tick();

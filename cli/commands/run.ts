@@ -10,25 +10,25 @@ import { FileError, UsageError } from '../errors.js';
 import { readInputFlags } from '../feeds.js';
 import { processIO, type CliIO } from '../io.js';
 import { loadModel } from '../load-model.js';
-import { backendArg, flagValue, parseArgs } from '../options.js';
+import { flagValue, parseArgs, SESSION_FLAGS, sessionArg } from '../options.js';
 import { writeTensorFile } from '../tensor-files.js';
 
-export const RUN_USAGE = 'kiln run model.onnx --input name=file.pb ... --output-dir DIR [--backend cpu|wasm]';
+export const RUN_USAGE = 'kiln run model.onnx --input name=file.pb ... --output-dir DIR [--backend cpu|wasm] [--precision float64|float32]';
 
 export function runRun(args: readonly string[], io: CliIO = processIO()): number {
   const parsed = parseArgs('run', args, {
-    single: ['output-dir', 'backend'],
+    single: ['output-dir', ...SESSION_FLAGS],
     repeated: ['input'],
     positionals: [1, 1],
     positionalName: 'model.onnx',
   });
   const outDir = flagValue(parsed, 'output-dir');
   if (outDir === undefined) throw new UsageError('run', '--output-dir', 'a folder for the output_K.pb files', 'nothing');
-  const backend = backendArg('run', parsed);
+  const session = sessionArg('run', parsed);
   const loaded = loadModel(parsed.positionals[0]);
   // Every input must be given: run has no random inputs (check does).
   const feeds = readInputFlags('run', parsed.values.get('input') ?? [], loaded.graph);
-  const outputs = new GraphSession(loaded.graph, { backend }).runHost(feeds);
+  const outputs = new GraphSession(loaded.graph, session).runHost(feeds);
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {

@@ -155,7 +155,9 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     if (reason !== undefined) {
       c = { kind: 'js', kernel, fn: compileElementwise(kernel), reason };
     } else {
-      const precision = this.precision;
+      // float32 lanes are for float32 results: a float64 result (a per-channel coefficient, a float64
+      // model) is always computed in float64 lanes.
+      const precision = kernel.outDtype === 'float64' ? 'float64' : this.precision;
       const module = compileModule(kernelKey(kernel, precision), () => buildElementwiseModule(kernel, precision));
       c = { kind: 'wasm', kernel, module: this.instance(module, [ELEMENTWISE_EXPORT]) };
     }

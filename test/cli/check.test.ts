@@ -101,11 +101,11 @@ describe('kiln check', () => {
     const bytes = mulReluModel();
     const { graph } = importModel(mulReluModel([2, -1, 0.75]));
     const x = f32([2, 3], [1, 2, 3, -1, -2, -3]);
-    const r = await bisect({ path: 'mulrelu.onnx', bytes, graph }, { x }, 'cpu', 'onnxruntime');
+    const r = await bisect({ path: 'mulrelu.onnx', bytes, graph }, { x }, { backend: 'cpu' }, 'onnxruntime');
     expect(r.oracle).toMatch(/^onnxruntime-node/);
     expect(r.divergence?.probe).toEqual({ opType: 'Mul', nodeName: 'scale_mul', valueName: 'h' });
     expect(r.divergence?.comparison.maxAbsErr).toBeCloseTo(0.75, 6);
-    const same = await bisect({ path: 'mulrelu.onnx', bytes, graph: importModel(bytes).graph }, { x }, 'cpu', 'reference');
+    const same = await bisect({ path: 'mulrelu.onnx', bytes, graph: importModel(bytes).graph }, { x }, { backend: 'cpu' }, 'reference');
     expect(same).toMatchObject({ compared: 2, oracle: 'kiln float64 reference interpreter' });
     expect(same.divergence).toBeUndefined();
   });

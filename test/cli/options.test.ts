@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../core/errors.js';
 import { UsageError } from '../../cli/errors.js';
-import { backendArg, intArg, keyValue, parseArgs, type ArgSpec } from '../../cli/options.js';
+import { intArg, keyValue, parseArgs, sessionArg, type ArgSpec } from '../../cli/options.js';
 
 const spec: ArgSpec = { single: ['seed', 'backend'], repeated: ['input'], switches: ['bisect'], positionals: [1, 1], positionalName: 'model.onnx' };
 
@@ -14,7 +14,7 @@ describe('parseArgs', () => {
     expect(p.values.get('input')).toEqual(['a=1.pb', 'b=2.pb']);
     expect(intArg('check', p, 'seed', 1, 0, 10)).toBe(3);
     expect(p.switches.has('bisect')).toBe(true);
-    expect(backendArg('check', p)).toBe('cpu');
+    expect(sessionArg('check', p)).toEqual({ backend: 'cpu' });
   });
 
   it('rejects unknown flags, missing values, repeated single flags and wrong positional counts', () => {
@@ -28,8 +28,17 @@ describe('parseArgs', () => {
 
   it('usage errors are ArgumentErrors naming the command', () => {
     const parsed = parseArgs('check', ['m.onnx', '--backend', 'tpu'], spec);
-    expect(() => backendArg('check', parsed)).toThrow(ArgumentError);
-    expect(() => backendArg('check', parsed)).toThrow("kiln 'check': argument '--backend' expected one of cpu, wasm, got 'tpu'");
+    expect(() => sessionArg('check', parsed)).toThrow(ArgumentError);
+    expect(() => sessionArg('check', parsed)).toThrow("kiln 'check': argument '--backend' expected one of cpu, wasm, got 'tpu'");
+  });
+
+  it('reads --backend and --precision (wasm only) into session options', () => {
+    const session = (...args: string[]): unknown => sessionArg('run', parseArgs('run', ['m.onnx', ...args], { single: ['backend', 'precision'], positionals: [1, 1], positionalName: 'model.onnx' }));
+    expect(session()).toEqual({ backend: 'cpu' });
+    expect(session('--backend', 'wasm')).toEqual({ backend: 'wasm' });
+    expect(session('--backend', 'wasm', '--precision', 'float32')).toEqual({ backend: 'wasm', precision: 'float32' });
+    expect(() => session('--precision', 'float32')).toThrow("kiln 'run': argument '--precision' expected no value unless --backend is 'wasm', got 'float32'");
+    expect(() => session('--backend', 'wasm', '--precision', 'half')).toThrow("argument '--precision' expected one of float64, float32, got 'half'");
   });
 
   it('splits key=value and rejects anything else', () => {
