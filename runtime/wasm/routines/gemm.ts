@@ -14,7 +14,7 @@ import { addConst, loadNamedParams, loadParam, minU } from '../codegen-util.js';
 export const TILE_ROWS = 4;
 export const PANEL = 8;
 /** Bytes of one packed panel row (8 float32). */
-const PANEL_ROW_BYTES = PANEL * 4;
+export const PANEL_ROW_BYTES = PANEL * 4;
 /** i8x16.shuffle byte lanes selecting 32-bit lanes `l` (0–3 from a, 4–7 from b). */
 function lanes32(l: readonly number[]): number[] {
   return l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
@@ -27,9 +27,10 @@ export const TILE_TMP_BYTES = TILE_ROWS * PANEL_ROW_BYTES;
  * block(aPtr, rsA, ksA, rows, bp, panels, K, cPtr, ldc, nCols, bias, tmp):
  * C[r, c] = Σ_k A[r, k]·Bp[k, c] (+ bias[r]) for r < rows, c < nCols, where A[r, k] is the float32 at
  * aPtr + r·rsA + k·ksA (bytes; row-major, transposed and conv weights alike), Bp is `panels` packed
- * panels at bp, and C[r, c] is at cPtr + r·ldc + 4c. bias = 0: none.
+ * panels at bp, and C[r, c] is at cPtr + r·ldc + 4c. bias = 0: none. Also the GEMM stage of the
+ * Winograd convolution (winograd-module.ts).
  */
-function microKernelBlock(): FunctionBuilder {
+export function microKernelBlock(): FunctionBuilder {
   const f = new FunctionBuilder(Array<'i32'>(12).fill('i32'));
   const [aPtr, rsA, ksA, rows, bp, panels, K, cPtr, ldc, nCols, bias, tmp] = Array.from({ length: 12 }, (_, i) => f.param(i));
   const j = f.local('i32');

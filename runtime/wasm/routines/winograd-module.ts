@@ -1,0 +1,301 @@
+// The wasm module of the Winograd F(2×2, 3×3) convolution (Lavin & Gray 2016): the filter transform
+// U = G g Gᵀ, and the per-unit kernel that transforms a block of input tiles (V = Bᵀ d B, four tiles
+// per f32x4), multiplies U[ξ] [M × C] by V[ξ] [C × tiles] for each of the 16 positions ξ of the 4×4
+// transformed tile with the GEMM micro-kernel (gemm.ts), and transforms each product tile back to 2×2
+// outputs (Y = Aᵀ m A) plus the bias. Layouts:
+//   U       [M][16][Cp] float32 (Cp = C rounded up to 4; the padding columns are never read): one
+//           channel's 16 transformed filters together, so the transform writes one region per m
+//   V       [16][Tp/8 panels][C][8] — per ξ a B operand packed as gemm.ts packs B (per thread)
+//   m       [16][MB][Tp] — the products of one block of MB output channels (per thread)
+// The filter transform runs once per call into U, or (fused) per row block into per-thread scratch.
+// Each output element is computed by one unit in a fixed order (transform, a C-term dot product in
+// channel order, transform), so results never depend on the chunking or the thread count.
+
+import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
+import { MEMORY_IMPORT } from '../elementwise.js';
+import { addConst, forUp, loadNamedParams, minU } from '../codegen-util.js';
+import { microKernelBlock, PANEL, PANEL_ROW_BYTES, TILE_TMP_BYTES } from './gemm.js';
+import { GROUP } from './winograd-tiles.js';
+import { emitTransform2d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from './winograd-transforms.js';
+
+/** Positions of the 4×4 transformed tile. */
+export const XI = 16;
+/** Bytes before the per-thread V buffer (the micro-kernel's edge tile, rounded to a cache line). */
+export const SCRATCH_HEAD_BYTES = 128;
+
+/** i8x16.shuffle byte lanes selecting 32-bit lanes `l` (0–3 from a, 4–7 from b). */
+const lanes32 = (l: readonly number[]): number[] => l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
+
+const grid = (f: FunctionBuilder, rows: number, cols: number, type: 'v128' | 'f32'): Local[][] =>
+  Array.from({ length: rows }, () => Array.from({ length: cols }, () => f.local(type)));
+
+/**
+ * filters(w, u, mFrom, mTo, C, Cp): u[m − mFrom][ξ][c] = (G g Gᵀ)[ξ] for g = w[m, c], m in [mFrom, mTo)
+ * — four channels per f32x4 (lanes past C repeat the last channel; they land in the padding columns).
+ */
+function filterTransform(): FunctionBuilder {
+  const f = new FunctionBuilder(Array<'i32'>(6).fill('i32'));
+  const [w, uBase, mFrom, mTo, C, Cp] = Array.from({ length: 6 }, (_, i) => f.param(i));
+  const m = f.local('i32');
+  const c = f.local('i32');
+  const last = f.local('i32');
+  const ptr = f.local('i32');
+  const xiStride = f.local('i32');
+  const s0 = f.local('i32');
+  const s1 = f.local('i32');
+  const src = [0, 1, 2, 3].map(() => f.local('i32'));
+  const g = grid(f, 3, 3, 'v128');
+  const tmp = grid(f, 3, 4, 'v128');
+  f.get(Cp).i32(4).op('i32.mul').set(xiStride);
+  f.get(C).i32(1).op('i32.sub').set(last);
+  forUp(f, m, () => void f.get(mFrom), () => void f.get(mTo), 1, () => {
+    forUp(f, c, () => void f.i32(0), () => void f.get(C), 4, () => {
+      // Lane l reads filter (m, min(c + l, C − 1)): 9 floats at w + (m·C + that)·36.
+      src.forEach((s, l) => {
+        f.get(w).get(m).get(C).op('i32.mul');
+        minU(f, () => void f.get(c).i32(l).op('i32.add'), () => void f.get(last), s0, s1);
+        f.op('i32.add').i32(36).op('i32.mul').op('i32.add').set(s);
+      });
+      g.forEach((gr, ky) =>
+        gr.forEach((v, kx) => {
+          f.get(src[0]).mem('f32.load', 4 * (3 * ky + kx)).simd('f32x4.splat');
+          for (let l = 1; l < 4; l++) f.get(src[l]).mem('f32.load', 4 * (3 * ky + kx)).lane('f32x4.replace_lane', l);
+          f.set(v);
+        }),
+      );
+      f.get(uBase).get(m).get(mFrom).op('i32.sub').i32(XI).op('i32.mul').get(Cp).op('i32.mul').get(c).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(ptr);
+      emitTransform2d(f, WEIGHT_ROWS, g, tmp, 'v128', (_a, _b, push) => {
+        f.get(ptr);
+        push();
+        f.vmem('v128.store');
+        f.get(ptr).get(xiStride).op('i32.add').set(ptr);
+      });
+    });
+  });
+  return f;
+}
+
+/** weights(start, end, tid, params): unit = output channel m. params: w, U, C, Cp. Fills U rows [start, end). */
+function weightsDriver(filters: number): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [start, end, , params] = [0, 1, 2, 3].map((i) => f.param(i));
+  const P = loadNamedParams(f, params, ['w', 'U', 'C', 'Cp'] as const);
+  f.get(P.w).get(P.U).get(start).i32(XI).op('i32.mul').get(P.Cp).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
+  f.get(start).get(end).get(P.C).get(P.Cp).call(filters);
+  return f;
+}
+
+const CONV_PARAMS = ['x', 'w', 'fused', 'U', 'bias', 'out', 'C', 'H', 'W', 'M', 'OH', 'OW', 'Cp', 'nTiles', 'nTB', 'nMC', 'MC', 'MB', 'Tp', 'table', 'scratchBase', 'scratchStride'] as const;
+export type WinogradConvParams = Readonly<Record<(typeof CONV_PARAMS)[number], number>>;
+export const winogradConvParams = (p: WinogradConvParams): number[] => CONV_PARAMS.map((k) => p[k]);
+
+/**
+ * conv(start, end, tid, params): unit u = (image n, tile block tb of Tp tiles, channel chunk mc of MC
+ * output channels). params: CONV_PARAMS; `table` holds the group records (winograd-tiles.ts) of one
+ * image's tiles, `scratchBase + tid·scratchStride` the thread's [edge tile][V][m][U rows if fused].
+ * fused = 1: each row block's filters are transformed here into the thread's scratch (for calls with
+ * one or two units per channel chunk, where a transformed U would be written and read back only once).
+ */
+function convUnit(block: number, filters: number): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
+  const P = loadNamedParams(f, params, CONV_PARAMS);
+  const i32 = (): Local => f.local('i32');
+  const [u, n, rem, tb, mc, t0, valid, npanUsed, nGroups, rec0, rec, xImg, q, dst, plane, c, rp, ptr] = Array.from({ length: 18 }, i32);
+  const [mEnd, m0, rows, xi, r, outPlane, src, off, bits, s0, s1] = Array.from({ length: 11 }, i32);
+  const [tileTmp, vBuf, mBuf, uBuf, vXi, mXi, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 15 }, i32);
+  const d = grid(f, 4, 4, 'v128');
+  const tmp = grid(f, 4, 4, 'v128');
+  const y = grid(f, 2, 2, 'v128');
+  const [va, vb, ve, vf, biasV] = [0, 1, 2, 3, 4].map(() => f.local('v128'));
+
+  // Per-call constants.
+  f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').tee(tileTmp).i32(SCRATCH_HEAD_BYTES).op('i32.add').set(vBuf);
+  f.get(P.Tp).i32(3).op('i32.shr_u').get(P.C).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').set(vXi);
+  f.get(vBuf).get(vXi).i32(XI).op('i32.mul').op('i32.add').set(mBuf);
+  f.get(P.MB).get(P.Tp).op('i32.mul').i32(4).op('i32.mul').set(mXi);
+  f.get(mBuf).get(mXi).i32(XI).op('i32.mul').op('i32.add').set(uBuf);
+  f.get(P.Cp).i32(4).op('i32.mul').set(uXi);
+  f.get(uXi).i32(XI).op('i32.mul').set(rsA);
+  f.get(P.Tp).i32(4).op('i32.mul').set(ldc);
+  f.get(P.W).i32(4).op('i32.mul').set(rowBytes);
+  f.get(P.H).get(rowBytes).op('i32.mul').set(planeBytes);
+  f.get(P.OW).i32(4).op('i32.mul').set(outRowBytes);
+  f.get(P.OH).get(outRowBytes).op('i32.mul').set(outPlaneBytes);
+  f.get(P.nTB).get(P.nMC).op('i32.mul').set(perN);
+
+  /** Store V = Bᵀ d B of the four tiles in d: ξ-th at dst + ξ·vXi. */
+  const inputTransform = (): void => {
+    f.get(dst).set(ptr);
+    emitTransform2d(f, INPUT_ROWS, d, tmp, 'v128', (_a, _b, push) => {
+      f.get(ptr);
+      push();
+      f.vmem('v128.store');
+      f.get(ptr).get(vXi).op('i32.add').set(ptr);
+    });
+  };
+
+  forUp(f, u, () => void f.get(start), () => void f.get(end), 1, () => {
+    f.get(u).get(perN).op('i32.div_u').set(n);
+    f.get(u).get(n).get(perN).op('i32.mul').op('i32.sub').set(rem);
+    f.get(rem).get(P.nMC).op('i32.div_u').set(tb);
+    f.get(rem).get(tb).get(P.nMC).op('i32.mul').op('i32.sub').set(mc);
+    f.get(tb).get(P.Tp).op('i32.mul').set(t0);
+    minU(f, () => void f.get(P.Tp), () => void f.get(P.nTiles).get(t0).op('i32.sub'), s0, s1);
+    f.set(valid);
+    f.get(valid).i32(PANEL - 1).op('i32.add').i32(3).op('i32.shr_u').set(npanUsed);
+    f.get(valid).i32(3).op('i32.add').i32(2).op('i32.shr_u').set(nGroups);
+    f.get(P.table).get(t0).i32(2).op('i32.shr_u').i32(GROUP.bytes).op('i32.mul').op('i32.add').set(rec0);
+    f.get(P.x).get(n).get(P.C).op('i32.mul').get(planeBytes).op('i32.mul').op('i32.add').set(xImg);
+
+    // Input transform of every group in the used panels (padding tiles come out as zeros).
+    forUp(f, q, () => void f.i32(0), () => void f.get(npanUsed).i32(1).op('i32.shl'), 1, () => {
+      f.get(rec0).get(q).i32(GROUP.bytes).op('i32.mul').op('i32.add').set(rec);
+      // dst = V + (q >> 1)·C·32 + (q & 1)·16: lanes 0–3 or 4–7 of the panel's rows.
+      f.get(vBuf).get(q).i32(1).op('i32.shr_u').get(P.C).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
+      f.get(q).i32(1).op('i32.and').i32(4).op('i32.shl').op('i32.add').set(dst);
+      f.get(rec).mem('i32.load', GROUP.fastIn);
+      f.if(
+        () => {
+          // Four windows side by side, inside the image: window row r spans 10 consecutive floats;
+          // lane t takes floats 2t + k (k = 0..3), picked from overlapping loads by shuffles.
+          f.get(xImg).get(rec).mem('i32.load', GROUP.fastInOffset).op('i32.add').set(plane);
+          forUp(f, c, () => void f.i32(0), () => void f.get(P.C), 1, () => {
+            f.get(plane).set(rp);
+            d.forEach((dr, rr) => {
+              f.get(rp).vmem('v128.load').set(va);
+              f.get(rp).vmem('v128.load', 16).set(vb);
+              f.get(rp).vmem('v128.load', 8).set(ve);
+              f.get(rp).vmem('v128.load', 24).set(vf);
+              f.get(va).get(vb).shuffle(lanes32([0, 2, 4, 6])).set(dr[0]);
+              f.get(va).get(vb).shuffle(lanes32([1, 3, 5, 7])).set(dr[1]);
+              f.get(ve).get(vf).shuffle(lanes32([0, 2, 4, 6])).set(dr[2]);
+              f.get(ve).get(vf).shuffle(lanes32([1, 3, 5, 7])).set(dr[3]);
+              if (rr < 3) f.get(rp).get(rowBytes).op('i32.add').set(rp);
+            });
+            inputTransform();
+            f.get(plane).get(planeBytes).op('i32.add').set(plane);
+            addConst(f, dst, PANEL_ROW_BYTES);
+          });
+        },
+        () => {
+          // Edge or straddling group: gather each lane's inputs by table, zero the padding by mask.
+          f.get(xImg).set(plane);
+          forUp(f, c, () => void f.i32(0), () => void f.get(P.C), 1, () => {
+            d.forEach((dr, rr) =>
+              dr.forEach((v, cc) => {
+                const at = 16 * (4 * rr + cc);
+                f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + at).op('i32.add').mem('f32.load').simd('f32x4.splat');
+                for (let l = 1; l < 4; l++) f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + at + 4 * l).op('i32.add').mem('f32.load').lane('f32x4.replace_lane', l);
+                f.get(rec).vmem('v128.load', GROUP.inMask + at).simd('v128.and').set(v);
+              }),
+            );
+            inputTransform();
+            f.get(plane).get(planeBytes).op('i32.add').set(plane);
+            addConst(f, dst, PANEL_ROW_BYTES);
+          });
+        },
+      );
+    });
+
+    // Output channels [mc·MC, min(M, mc·MC + MC)) in blocks of MB: 16 GEMMs, then the output transform.
+    f.get(mc).get(P.MC).op('i32.mul').set(m0);
+    minU(f, () => void f.get(P.M), () => void f.get(m0).get(P.MC).op('i32.add'), s0, s1);
+    f.set(mEnd);
+    f.block((mDone) => {
+      f.loop((mLoop) => {
+        f.get(m0).get(mEnd).op('i32.ge_u').brIf(mDone);
+        minU(f, () => void f.get(P.MB), () => void f.get(mEnd).get(m0).op('i32.sub'), s0, s1);
+        f.set(rows);
+        f.get(P.fused).if(
+          () => {
+            f.get(P.w).get(uBuf).get(m0).get(m0).get(rows).op('i32.add').get(P.C).get(P.Cp).call(filters);
+            f.get(uBuf).set(aBase);
+          },
+          () => void f.get(P.U).get(m0).get(rsA).op('i32.mul').op('i32.add').set(aBase),
+        );
+        // m[ξ] [rows × 8·npanUsed] = U[ξ] rows m0.. [rows × C] · V[ξ] [C × 8·npanUsed]
+        forUp(f, xi, () => void f.i32(0), () => void f.i32(XI), 1, () => {
+          f.get(aBase).get(xi).get(uXi).op('i32.mul').op('i32.add');
+          f.get(rsA).i32(4).get(rows);
+          f.get(vBuf).get(xi).get(vXi).op('i32.mul').op('i32.add');
+          f.get(npanUsed).get(P.C);
+          f.get(mBuf).get(xi).get(mXi).op('i32.mul').op('i32.add');
+          f.get(ldc).get(npanUsed).i32(PANEL).op('i32.mul');
+          f.i32(0).get(tileTmp);
+          f.call(block);
+        });
+        forUp(f, r, () => void f.i32(0), () => void f.get(rows), 1, () => {
+          f.get(P.out).get(n).get(P.M).op('i32.mul').get(m0).op('i32.add').get(r).op('i32.add').get(outPlaneBytes).op('i32.mul').op('i32.add').set(outPlane);
+          f.get(P.bias).if(
+            () => void f.get(P.bias).get(m0).get(r).op('i32.add').i32(4).op('i32.mul').op('i32.add').vmem('v128.load32_splat').set(biasV),
+            () => void f.f32x4(0, 0, 0, 0).set(biasV),
+          );
+          forUp(f, q, () => void f.i32(0), () => void f.get(nGroups), 1, () => {
+            // The 16 products of four tiles: m[ξ][r][4q .. 4q + 3].
+            f.get(mBuf).get(r).get(P.Tp).op('i32.mul').get(q).i32(2).op('i32.shl').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
+            d.forEach((dr) =>
+              dr.forEach((v) => {
+                f.get(src).vmem('v128.load').set(v);
+                f.get(src).get(mXi).op('i32.add').set(src);
+              }),
+            );
+            emitTransform2d(f, OUTPUT_ROWS, d, tmp, 'v128', (i, k, push) => {
+              push();
+              f.get(biasV).simd('f32x4.add').set(y[i][k]);
+            });
+            f.get(rec0).get(q).i32(GROUP.bytes).op('i32.mul').op('i32.add').set(rec);
+            f.get(rec).mem('i32.load', GROUP.fastOut);
+            f.if(
+              () => {
+                // Four tiles side by side: each output row is 8 consecutive floats (lanes interleaved).
+                f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset).op('i32.add').set(ptr);
+                y.forEach((yr, i) => {
+                  f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([0, 4, 1, 5])).vmem('v128.store');
+                  f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([2, 6, 3, 7])).vmem('v128.store', 16);
+                  if (i === 0) f.get(ptr).get(outRowBytes).op('i32.add').set(ptr);
+                });
+              },
+              () => {
+                for (let l = 0; l < 4; l++) {
+                  f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset + 4 * l).op('i32.add').set(off);
+                  f.get(rec).mem('i32.load', GROUP.outBits + 4 * l).set(bits);
+                  y.forEach((yr, i) =>
+                    yr.forEach((v, k) => {
+                      f.get(bits).i32(1 << (2 * i + k)).op('i32.and');
+                      f.if(() => {
+                        f.get(off);
+                        if (i === 1) f.get(outRowBytes).op('i32.add');
+                        f.get(v).storeLane('v128.store32_lane', 4 * k, l);
+                      });
+                    }),
+                  );
+                }
+              },
+            );
+          });
+        });
+        f.get(m0).get(P.MB).op('i32.add').set(m0);
+        f.br(mLoop);
+      });
+    });
+  });
+  return f;
+}
+
+export const WINOGRAD_EXPORTS = ['weights', 'conv'] as const;
+
+export function buildWinogradModule(): Uint8Array {
+  const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
+  const block = m.addFunction(microKernelBlock());
+  const filters = m.addFunction(filterTransform());
+  m.addFunction(weightsDriver(filters), 'weights');
+  m.addFunction(convUnit(block, filters), 'conv');
+  return m.encode();
+}
+
+/** Per-thread scratch bytes: [edge tile][V: 16·C·Tp floats][m: 16·MB·Tp floats][U: MB·16·Cp floats if fused]. */
+export function winogradScratchBytes(C: number, Tp: number, MB: number, fusedCp: number): number {
+  if (SCRATCH_HEAD_BYTES < TILE_TMP_BYTES) throw new Error('scratch head smaller than the edge tile');
+  return SCRATCH_HEAD_BYTES + XI * 4 * (Tp * (C + MB) + MB * fusedCp);
+}

@@ -1,0 +1,315 @@
+// The wasm Winograd F(2×2, 3×3) convolution (runtime/wasm/routines/winograd*.ts): which calls take
+// it, that its transform matrices realize F(2, 3) exactly, that the tile tables cover every output
+// once, and its float32 results against the float64 reference on adversarial data (inputs offset by
+// 100, mixed per-channel scales), with pads 0/1/asymmetric, odd and tiny images, channel counts that
+// are not multiples of 4 or 8, batches, bias on/off and a fused epilogue — bit-identical with 1 and 2
+// threads.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Storage } from '../../../core/dtype.js';
+import { sizeOf } from '../../../core/shape.js';
+import { E, RoutineCall } from '../../../ops/kernel-ir.js';
+import { convAlgorithm } from '../../../runtime/wasm/routines/conv2d.js';
+import type { WasmRoutineContext } from '../../../runtime/wasm/routines/context.js';
+import { winogradBlocking, winogradConv } from '../../../runtime/wasm/routines/winograd.js';
+import { GROUP, groupTable, tileCount } from '../../../runtime/wasm/routines/winograd-tiles.js';
+import { apply1d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from '../../../runtime/wasm/routines/winograd-transforms.js';
+import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
+import { mulberry32 } from '../../helpers/random.js';
+import { runRoutineOn, storage } from './kernel-reference.js';
+
+type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
+
+const backends = new Map<number, WasmBackend>();
+function wasm(threads: number): WasmBackend {
+  let be = backends.get(threads);
+  if (be === undefined) {
+    be = new WasmBackend({ threads });
+    backends.set(threads, be);
+  }
+  return be;
+}
+afterAll(() => {
+  for (const be of backends.values()) be.dispose();
+});
+
+function conv3x3(xDims: [number, number, number, number], m: number, pads: [number, number, number, number], hasBias: boolean, extra: Partial<Conv2dCall> = {}): Conv2dCall {
+  const [n, c, h, w] = xDims;
+  const k = extra.wDims?.[2] ?? 3;
+  const s = extra.strides?.[0] ?? 1;
+  const d = extra.dilations?.[0] ?? 1;
+  const g = extra.group ?? 1;
+  const oh = Math.floor((h + pads[0] + pads[2] - d * (k - 1) - 1) / s) + 1;
+  const ow = Math.floor((w + pads[1] + pads[3] - d * (k - 1) - 1) / s) + 1;
+  return { routine: 'conv2d', xDims, wDims: [m, c / g, k, k], hasBias, group: g, strides: [s, s], pads, dilations: [d, d], outDims: [n, m, oh, ow], ...extra };
+}
+
+describe('convAlgorithm', () => {
+  it('takes Winograd for 3×3 stride-1 undilated single-group convolutions with enough channels', () => {
+    expect(convAlgorithm(conv3x3([8, 64, 56, 56], 64, [1, 1, 1, 1], true))).toBe('winograd');
+    expect(convAlgorithm(conv3x3([1, 512, 7, 7], 512, [1, 1, 1, 1], false))).toBe('winograd');
+    expect(convAlgorithm(conv3x3([1, 16, 7, 7], 16, [1, 1, 1, 1], false))).toBe('winograd');
+    expect(convAlgorithm(conv3x3([1, 16, 1, 40], 16, [1, 1, 1, 1], false))).toBe('winograd');
+  });
+  it('keeps im2col or the direct kernel for everything else', () => {
+    expect(convAlgorithm(conv3x3([1, 64, 56, 56], 64, [1, 1, 1, 1], true, { strides: [2, 2] }))).toBe('im2col');
+    expect(convAlgorithm(conv3x3([1, 64, 56, 56], 64, [2, 2, 2, 2], true, { dilations: [2, 2] }))).toBe('im2col');
+    expect(convAlgorithm(conv3x3([1, 64, 56, 56], 64, [1, 1, 1, 1], true, { group: 2 }))).toBe('im2col');
+    expect(convAlgorithm(conv3x3([1, 64, 56, 56], 64, [0, 0, 0, 0], true, { wDims: [64, 64, 1, 1] }))).toBe('im2col');
+    expect(convAlgorithm(conv3x3([1, 64, 56, 56], 64, [2, 2, 2, 2], true, { wDims: [64, 64, 5, 5] }))).toBe('im2col');
+    expect(convAlgorithm(conv3x3([1, 8, 56, 56], 64, [1, 1, 1, 1], true))).toBe('im2col');
+    expect(convAlgorithm(conv3x3([1, 64, 56, 56], 8, [1, 1, 1, 1], true))).toBe('im2col');
+    // Fewer than 16 output tiles per image: the 8-tile panels would be mostly padding.
+    expect(convAlgorithm(conv3x3([8, 64, 6, 6], 64, [1, 1, 1, 1], true))).toBe('im2col');
+    expect(convAlgorithm(conv3x3([1, 64, 56, 56], 64, [1, 1, 1, 1], true, { group: 64 }))).toBe('direct');
+  });
+});
+
+describe('Winograd F(2×2, 3×3) transforms and tiles', () => {
+  it('Aᵀ[(G g) ⊙ (Bᵀ d)] is the 1-D correlation of d with g, exactly (float64, small integers)', () => {
+    const rnd = mulberry32(7);
+    for (let trial = 0; trial < 50; trial++) {
+      const d = Array.from({ length: 4 }, () => Math.round(20 * rnd()) - 10);
+      const g = Array.from({ length: 3 }, () => Math.round(20 * rnd()) - 10);
+      const u = apply1d(WEIGHT_ROWS, g);
+      const v = apply1d(INPUT_ROWS, d);
+      const y = apply1d(OUTPUT_ROWS, u.map((ui, i) => ui * v[i]));
+      expect(y).toEqual([0, 1].map((o) => g[0] * d[o] + g[1] * d[o + 1] + g[2] * d[o + 2]));
+    }
+  });
+
+  it.each([
+    ['even output, pad 1', 8, 8, 8, 8, 1, 1],
+    ['odd output, straddling groups', 7, 11, 7, 11, 1, 1],
+    ['no pad', 9, 6, 7, 4, 0, 0],
+    ['asymmetric pads', 5, 6, 6, 4, 2, 0],
+    ['a single output', 1, 1, 1, 1, 1, 1],
+  ])('tile tables (%s) store every output once and read only inside the image', (_, H, W, OH, OW, padTop, padLeft) => {
+    const geo = { H, W, OH, OW, padTop, padLeft };
+    const groups = Math.ceil(tileCount(geo) / 4) + 1;
+    const t = groupTable(geo, groups);
+    const f = GROUP.bytes / 4;
+    const stored = new Array<number>(OH * OW).fill(0);
+    for (let q = 0; q < groups; q++) {
+      for (let l = 0; l < 4; l++) {
+        const origin = t[q * f + GROUP.outOffset / 4 + l] / 4;
+        const bits = t[q * f + GROUP.outBits / 4 + l];
+        for (let b = 0; b < 4; b++) if (bits & (1 << b)) stored[origin + (b >> 1) * OW + (b & 1)]++;
+        for (let p = 0; p < 16; p++) {
+          const off = t[q * f + GROUP.inOffset / 4 + 4 * p + l];
+          expect(off >= 0 && off < 4 * H * W).toBe(true);
+          if (t[q * f + GROUP.inMask / 4 + 4 * p + l] === 0) expect(off).toBe(0);
+        }
+      }
+      if (t[q * f + GROUP.fastOut / 4] === 1) expect([0, 1, 2, 3].map((l) => t[q * f + GROUP.outBits / 4 + l])).toEqual([15, 15, 15, 15]);
+    }
+    expect(stored).toEqual(new Array<number>(OH * OW).fill(1));
+  });
+
+  it('blocks tiles for L2 and splits output channels only when units are few', () => {
+    expect(winogradBlocking(64, 64, 784, 8, 1)).toEqual({ Tp: 32, nTB: 25, MC: 64, nMC: 1 });
+    expect(winogradBlocking(512, 512, 16, 1, 1)).toEqual({ Tp: 16, nTB: 1, MC: 512, nMC: 1 });
+    expect(winogradBlocking(512, 512, 16, 1, 2)).toEqual({ Tp: 16, nTB: 1, MC: 64, nMC: 8 });
+    expect(winogradBlocking(37, 37, 3, 1, 2)).toEqual({ Tp: 8, nTB: 1, MC: 48, nMC: 1 });
+  });
+});
+
+/** Float64 reference y and two error scales per output: Σ|w||x| + |b| and Σ_c ‖w_c‖₁·max|x_c| + |b| over the window. */
+function reference(x: Float64Array, w: Float64Array, bias: Float64Array | undefined, call: Conv2dCall): { y: Float64Array; sumAbs: Float64Array; windowMax: Float64Array } {
+  const [N, C, H, W] = call.xDims;
+  const M = call.wDims[0];
+  const [, , OH, OW] = call.outDims;
+  const [pt, pl] = call.pads;
+  const size = N * M * OH * OW;
+  const y = new Float64Array(size);
+  const sumAbs = new Float64Array(size);
+  const windowMax = new Float64Array(size);
+  for (let n = 0; n < N; n++) {
+    for (let m = 0; m < M; m++) {
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          const b = bias === undefined ? 0 : bias[m];
+          let s = b;
+          let a = Math.abs(b);
+          let wm = Math.abs(b);
+          for (let c = 0; c < C; c++) {
+            let wl1 = 0;
+            let xmax = 0;
+            for (let ky = 0; ky < 3; ky++) {
+              for (let kx = 0; kx < 3; kx++) {
+                const wv = w[((m * C + c) * 3 + ky) * 3 + kx];
+                wl1 += Math.abs(wv);
+                const iy = oy - pt + ky;
+                const ix = ox - pl + kx;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                const xv = x[((n * C + c) * H + iy) * W + ix];
+                s += wv * xv;
+                a += Math.abs(wv * xv);
+                xmax = Math.max(xmax, Math.abs(xv));
+              }
+            }
+            wm += wl1 * xmax;
+          }
+          const o = ((n * M + m) * OH + oy) * OW + ox;
+          y[o] = s;
+          sumAbs[o] = a;
+          windowMax[o] = wm;
+        }
+      }
+    }
+  }
+  return { y, sumAbs, windowMax };
+}
+
+type Data = 'offset 100' | 'mixed scales' | 'uniform';
+
+/** Inputs: uniform [−1, 1) (+100 for 'offset 100'; 'mixed scales': per-channel 10^−2 … 10^2, offset by twice that). */
+function inputsFor(call: Conv2dCall, data: Data, seed: number): { x: Float64Array; w: Float64Array; bias?: Float64Array } {
+  const rnd = mulberry32(seed);
+  const [N, C, H, W] = call.xDims;
+  const M = call.wDims[0];
+  const u = (): number => 2 * rnd() - 1;
+  const x = new Float64Array(N * C * H * W);
+  for (let i = 0; i < x.length; i++) {
+    const c = Math.floor(i / (H * W)) % C;
+    const scale = data === 'mixed scales' ? 10 ** ((c % 5) - 2) : 1;
+    x[i] = Math.fround(data === 'offset 100' ? 100 + u() : data === 'mixed scales' ? scale * (2 + u()) : u());
+  }
+  const w = new Float64Array(M * C * 9);
+  for (let i = 0; i < w.length; i++) {
+    const c = Math.floor(i / 9) % C;
+    const m = Math.floor(i / (9 * C));
+    const scale = data === 'mixed scales' ? 10 ** (((m + 2 * c) % 3) - 1) : 1;
+    w[i] = Math.fround(scale * u());
+  }
+  const bias = call.hasBias ? Float64Array.from({ length: M }, () => Math.fround(10 * u())) : undefined;
+  return { x, w, bias };
+}
+
+/**
+ * Error bound, relative to Σ_c ‖w_c‖₁·max|x_c| over the window (+|b|), the scale Winograd's float32
+ * error follows (Lavin & Gray §5; Barabasz et al. 2020): the transformed tiles mix the nine inputs of
+ * the window before the products, so the rounding of a product is relative to the window's largest
+ * input rather than to the input it is paired with in the direct sum. Rounding errors: the filter and
+ * input transforms (≤ 3 additions each, one exact ½), the C-term float32 dot product, the output
+ * transform (≤ 8 additions). Worst case this is ~(C + 20)·u·(transform norms); random rounding errors
+ * grow like √C, and the largest observed ratio over all the cases below is 1.7e-7 (~3u, C ≤ 160):
+ * 2e-6 (~34u) leaves an order of magnitude of margin while still catching any wrong tap or tile (an
+ * error of one term is ≥ 1/(9C) ≈ 7e-4 of the scale).
+ */
+const WINOGRAD_RTOL = 2e-6;
+
+/** |got − want| ≤ WINOGRAD_RTOL·scale everywhere (an all-padding window without bias is exactly 0). */
+function expectWithin(got: Storage, want: Float64Array, scale: Float64Array, what: string): void {
+  let worst = 0;
+  let worstAt = -1;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(Number(got[i]) - want[i]);
+    const ratio = err === 0 ? 0 : err / scale[i];
+    if (!(ratio <= worst)) {
+      worst = ratio;
+      worstAt = i;
+    }
+  }
+  expect(worst, `${what}: element ${worstAt} is ${got[worstAt]}, expected ${want[worstAt]}`).toBeLessThanOrEqual(WINOGRAD_RTOL);
+}
+
+interface Case {
+  readonly name: string;
+  readonly call: Conv2dCall;
+  readonly data: Data;
+}
+
+/**
+ * Run the Winograd path on a backend (through the routine when conv2d.ts picks it; images with fewer
+ * than 16 tiles fall below its size threshold, so those call winogradConv on the backend's routine
+ * context directly).
+ */
+function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[]): Storage {
+  if (convAlgorithm(call) === 'winograd') {
+    const before = be.stats.wasmRoutines;
+    const [out] = runRoutineOn(be, call, inputs, [{ dtype: 'float32', size: sizeOf(call.outDims) }]);
+    expect(be.stats.wasmRoutines).toBe(before + 1);
+    return out;
+  }
+  const ctx = (be as unknown as { ctx: WasmRoutineContext }).ctx;
+  const bufs = inputs.map((t) => {
+    const b = be.allocate('float32', t.data.length);
+    be.write(b, t.data);
+    return b;
+  });
+  const out = be.allocate('float32', sizeOf(call.outDims));
+  be.write(out, new Float32Array(sizeOf(call.outDims)).fill(Number.NaN));
+  winogradConv(ctx, call, out, bufs);
+  return be.read(out);
+}
+
+const cases: Case[] = [
+  { name: 'pad 1, even image, filters transformed once (U)', call: conv3x3([2, 32, 20, 22], 24, [1, 1, 1, 1], true), data: 'offset 100' },
+  { name: 'no pad, odd image, C/M not multiples of 4, filters transformed in the unit', call: conv3x3([1, 19, 9, 11], 21, [0, 0, 0, 0], true), data: 'offset 100' },
+  { name: 'asymmetric pads [2, 0, 1, 3]', call: conv3x3([3, 17, 10, 7], 18, [2, 0, 1, 3], false), data: 'mixed scales' },
+  { name: 'asymmetric pads [0, 1, 1, 0], odd output both ways', call: conv3x3([1, 16, 8, 12], 16, [0, 1, 1, 0], true), data: 'uniform' },
+  { name: '1×1 image, pad 1', call: conv3x3([2, 16, 1, 1], 17, [1, 1, 1, 1], true), data: 'offset 100' },
+  { name: '2×3 image, pad 1', call: conv3x3([1, 20, 2, 3], 16, [1, 1, 1, 1], false), data: 'mixed scales' },
+  { name: '7×7 image, many channels (M split into chunks)', call: conv3x3([1, 160, 7, 7], 100, [1, 1, 1, 1], true), data: 'offset 100' },
+  { name: 'several tile blocks and an odd M (row-block edges)', call: conv3x3([2, 40, 30, 26], 37, [1, 1, 1, 1], true), data: 'mixed scales' },
+  { name: 'wide rows with straddling groups', call: conv3x3([1, 16, 5, 45], 16, [1, 1, 1, 1], true), data: 'uniform' },
+];
+
+describe.each(cases)('wasm Winograd conv2d: $name ($data)', ({ call, data }) => {
+  it('matches the float64 reference within the Winograd bound, bit-identical with 1 and 2 threads', () => {
+    const { x, w, bias } = inputsFor(call, data, 1);
+    const ref = reference(x, w, bias, call);
+    const inputs = [x, w, ...(bias === undefined ? [] : [bias])].map((v) => ({ dtype: 'float32' as const, data: storage('float32', v) }));
+    const runs = [1, 2].map((threads) => runWinograd(wasm(threads), call, inputs));
+    expect(runs[1]).toEqual(runs[0]);
+    expectWithin(runs[0], ref.y, ref.windowMax, 'relative to Σ_c ‖w_c‖₁·max|x_c|');
+    // Where every channel's inputs vary by at most 3× within a window, that scale is at most 3× Σ|w||x|.
+    if (data !== 'uniform') expectWithin(runs[0], ref.y, ref.sumAbs.map((v) => 3 * v), 'relative to 3·Σ|w||x|');
+  });
+});
+
+describe('wasm Winograd conv2d blocking', () => {
+  it('gives each image the same bits alone (filters transformed in the unit) as in a batch (U shared)', () => {
+    const one = conv3x3([1, 24, 12, 13], 20, [1, 1, 1, 1], true);
+    const two = conv3x3([2, 24, 12, 13], 20, [1, 1, 1, 1], true);
+    const a = inputsFor(two, 'offset 100', 5);
+    const f32 = (v: Float64Array): { dtype: 'float32'; data: Storage } => ({ dtype: 'float32', data: storage('float32', v) });
+    const plane = 24 * 12 * 13;
+    const batch = runWinograd(wasm(1), two, [f32(a.x), f32(a.w), f32(a.bias ?? new Float64Array(20))]);
+    const out = 20 * 12 * 13;
+    for (const n of [0, 1]) {
+      const alone = runWinograd(wasm(2), one, [f32(a.x.subarray(n * plane, (n + 1) * plane)), f32(a.w), f32(a.bias ?? new Float64Array(20))]);
+      expect(batch.slice(n * out, (n + 1) * out)).toEqual(alone);
+    }
+  });
+});
+
+describe('wasm Winograd conv2d with a fused epilogue', () => {
+  it.each(['float32', 'float64'] as const)('applies BN scale/shift + residual + relu into %s', (outDtype) => {
+    const call = conv3x3([2, 24, 9, 10], 20, [1, 1, 1, 1], true);
+    const od = call.outDims;
+    const cdims = [20, 1, 1];
+    const epilogue = {
+      expr: E.unary('relu', E.add(E.add(E.mul(E.unary('roundF32', E.operand(0)), E.operand(1)), E.operand(2)), E.operand(3))),
+      operands: [{ dtype: 'float32' as const, dims: od }, { dtype: 'float32' as const, dims: cdims }, { dtype: 'float32' as const, dims: cdims }, { dtype: 'float32' as const, dims: od }],
+    };
+    const { x, w, bias } = inputsFor(call, 'offset 100', 3);
+    const rnd = mulberry32(4);
+    const scale = Float64Array.from({ length: 20 }, () => Math.fround(rnd() + 0.5));
+    const shift = Float64Array.from({ length: 20 }, () => Math.fround(rnd() - 0.5));
+    const residual = Float64Array.from({ length: sizeOf(od) }, () => Math.fround(100 * (rnd() - 0.5)));
+    const ref = reference(x, w, bias, call);
+    const plane = od[2] * od[3];
+    const want = ref.y.map((v, i) => Math.max(0, v * scale[Math.floor(i / plane) % 20] + shift[Math.floor(i / plane) % 20] + residual[i]));
+    const inputs = [x, w, bias ?? new Float64Array(0), scale, shift, residual].map((v) => ({ dtype: 'float32' as const, data: storage('float32', v) }));
+    const outs = [1, 2].map((threads) => runRoutineOn(wasm(threads), { ...call, epilogue }, inputs, [{ dtype: outDtype, size: sizeOf(od) }])[0]);
+    expect(outs[1]).toEqual(outs[0]);
+    for (let i = 0; i < want.length; i++) {
+      const c = Math.floor(i / plane) % 20;
+      // The conv error (scaled) plus float32 rounding of the epilogue's value.
+      const tol = WINOGRAD_RTOL * ref.windowMax[i] * scale[c] + 1e-6 * (Math.abs(want[i]) + Math.abs(residual[i]) + 1);
+      if (!(Math.abs(Number(outs[0][i]) - want[i]) <= tol)) expect.fail(`element ${i}: ${outs[0][i]} vs ${want[i]} (tol ${tol})`);
+    }
+  });
+});
