@@ -110,6 +110,7 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     this.ctx = {
       heap: this.heap,
       pool: this.pool,
+      precision: this.precision,
       module: (key, build, exports) => this.instance(compileModule(key, build), exports),
       params: (values) => this.params(values),
       elementwise: (kernel, operands, out) => this.dispatch(this.compile(kernel), operands, out),

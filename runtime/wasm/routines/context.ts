@@ -3,6 +3,7 @@
 
 import type { DType } from '../../../core/dtype.js';
 import type { ElementwiseKernel } from '../../../ops/kernel-ir.js';
+import type { Precision } from '../elementwise.js';
 import type { WasmHeap } from '../heap.js';
 import type { PoolModule, WorkerPool } from '../pool.js';
 
@@ -18,6 +19,8 @@ export interface WasmBuffer {
 export interface WasmRoutineContext {
   readonly heap: WasmHeap;
   readonly pool: WorkerPool;
+  /** The backend's precision: 'float32' lets routines trade float64 exactness for float32 speed. */
+  readonly precision: Precision;
   /** Compile (once per process) and instantiate (once per backend) a module built by `build`. */
   module(key: string, build: () => Uint8Array, exports: readonly string[]): PoolModule;
   /** Write i32 parameters into the backend's parameter block and return its address. */

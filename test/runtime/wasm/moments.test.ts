@@ -1,0 +1,176 @@
+// Accuracy of the wasm moments' float32 blocks (runtime/wasm/routines/moments.ts) against a float64
+// two-pass oracle on adversarial inputs — large offsets with small spreads, outliers first in a block,
+// constant channels, short and odd runs, runs longer than a segment, non-stationary runs — with the
+// CPU routine (float64 two-pass, the previous wasm algorithm) held to the same bounds; the fallback to
+// float64 for data outside f32's comfortable range; bit-identical results with 1 and 2 threads.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RoutineCall } from '../../../ops/kernel-ir.js';
+import type { Backend } from '../../../runtime/backend.js';
+import { CpuBackend } from '../../../runtime/cpu/cpu-backend.js';
+import { BLOCK, SEGMENT } from '../../../runtime/wasm/routines/moments.js';
+import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
+import { mulberry32 } from '../../helpers/random.js';
+import { runRoutineOn, values } from './kernel-reference.js';
+
+/**
+ * Variance: relative error. f32 lanes sum at most 64 squares each (then float64), so rounding stays
+ * ~64·2^-24 in the worst case and far less on average; round-to-nearest is biased on squares of
+ * quantized deviations (inputs at an offset), which we observe at ≤ 4.2e-7. 1e-6 moves BN's
+ * 1/sqrt(var + ε) by at most 5e-7 relative, a few float32 ulps.
+ */
+const VAR_RTOL = 1e-6;
+/** Mean: absolute error in units of 2^-24·(|mean| + σ), one float32 ulp of the data's scale (observed ≤ 0.2). */
+const MEAN_ULPS = 1;
+
+// The float32 blocks run with precision 'float32'; the default 'float64' keeps the float64 two-pass.
+const one = new WasmBackend({ threads: 1, precision: 'float32' });
+const two = new WasmBackend({ threads: 2, precision: 'float32' });
+const cpu = new CpuBackend();
+afterAll(() => {
+  one.dispose();
+  two.dispose();
+});
+
+/** Data over [R0, K, R1] (statistics over axes 0 and 2): value(a, c, t, gauss) rounded to float32. */
+function data(dims: readonly [number, number, number], seed: number, value: (a: number, c: number, t: number, gauss: () => number) => number): Float32Array {
+  const [r0, k, r1] = dims;
+  const rnd = mulberry32(seed);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const out = new Float32Array(r0 * k * r1);
+  for (let a = 0; a < r0; a++) for (let c = 0; c < k; c++) for (let t = 0; t < r1; t++) out[(a * k + c) * r1 + t] = value(a, c, t, gauss);
+  return out;
+}
+
+/** Float64 two-pass mean and population variance over axes 0 and 2 of [R0, K, R1]. */
+function oracle([r0, k, r1]: readonly [number, number, number], x: Float32Array): { mean: Float64Array; variance: Float64Array } {
+  const mean = new Float64Array(k);
+  const variance = new Float64Array(k);
+  for (let a = 0; a < r0; a++) for (let c = 0; c < k; c++) for (let t = 0; t < r1; t++) mean[c] += x[(a * k + c) * r1 + t];
+  for (let c = 0; c < k; c++) mean[c] /= r0 * r1;
+  for (let a = 0; a < r0; a++) for (let c = 0; c < k; c++) for (let t = 0; t < r1; t++) variance[c] += (x[(a * k + c) * r1 + t] - mean[c]) ** 2;
+  for (let c = 0; c < k; c++) variance[c] /= r0 * r1;
+  return { mean, variance };
+}
+
+function moments<B, C>(be: Backend<B, C>, dims: readonly number[], axes: readonly number[], x: Float32Array, k: number): [Float64Array, Float64Array] {
+  const call: RoutineCall = { routine: 'moments', inDims: dims, axes, weighted: false, weightEpsilon: 0 };
+  const [mean, variance] = runRoutineOn(be, call, [{ dtype: 'float32', data: x }], [{ dtype: 'float64', size: k }, { dtype: 'float64', size: k }]);
+  return [values({ dtype: 'float64', data: mean }), values({ dtype: 'float64', data: variance })];
+}
+
+/** The worst mean error (in MEAN_ULPS units) and variance relative error over the channels. */
+function errors(got: [Float64Array, Float64Array], want: { mean: Float64Array; variance: Float64Array }): { mean: number; variance: number } {
+  let mean = 0;
+  let variance = 0;
+  want.mean.forEach((m, c) => {
+    const v = want.variance[c];
+    mean = Math.max(mean, Math.abs(got[0][c] - m) / (2 ** -24 * (Math.abs(m) + Math.sqrt(v))) || 0);
+    variance = Math.max(variance, v === 0 ? Math.abs(got[1][c]) : Math.abs(got[1][c] - v) / v);
+  });
+  return { mean, variance };
+}
+
+type Case = [string, [number, number, number], (a: number, c: number, t: number, gauss: () => number) => number];
+
+const offsets: Case[] = [];
+for (const offset of [0, 1e4, 1e6, -3e5]) {
+  for (const sigma of [1, 1e-3]) offsets.push([`offset ${offset}, σ ${sigma}`, [3, 4, 3000], (_a, _c, _t, g) => offset + sigma * g()]);
+}
+const adversarial: Case[] = [
+  ...offsets,
+  ['a 50σ outlier first in every block, offset 1e4', [4, 3, 5000], (_a, _c, t, g) => 1e4 + (t % BLOCK === 0 ? 50 : g())],
+  ['a 50σ outlier first in every block, offset 1e6, σ 1e-3', [4, 3, 5000], (_a, _c, t, g) => 1e6 + 1e-3 * (t % BLOCK === 0 ? 50 : g())],
+  ['a 50σ outlier first in every run of 196', [40, 3, 196], (_a, _c, t, g) => 1e4 + (t === 0 ? 50 : g())],
+  ['a ramp of 100σ along each run (non-stationary blocks)', [4, 3, 3136], (_a, _c, t, g) => 1e4 + (100 * t) / 3136 + g()],
+  ['a step of 1e5 inside each block', [4, 3, 3136], (_a, _c, t, g) => (t % BLOCK > 500 ? 1e5 : 0) + g()],
+  // The block's mean is first estimated from 16 values at multiples of BLOCK/16: make them all miss.
+  ['every 64th value 1e3 below the rest (a mean estimate off by 8σ)', [4, 3, 3136], (_a, _c, t, g) => (t % 64 === 0 ? 0 : 1e3) + g()],
+  ['two values a float32 ulp apart at 1e6', [4, 3, 3000], (_a, _c, _t, g) => 1e6 + (g() < 0 ? 0 : 0.0625)],
+  ['two values ±4093/1024 about 1e4 + 1 (quantized squares)', [4, 3, 3000], (_a, _c, _t, g) => 1e4 + 1 + (g() < 0 ? -1 : 1) * (4093 / 1024)],
+  ['ReLU-like (half zeros)', [4, 3, 3136], (_a, _c, _t, g) => Math.max(0, g())],
+  ['a run longer than a segment', [2, 3, SEGMENT * 2 + 7233], (_a, _c, _t, g) => 1e4 + g()],
+  ['runs of 50176, offset 1e6, σ 1e-3', [1, 2, 50176], (_a, _c, _t, g) => 1e6 + 1e-3 * g()],
+];
+for (let r1 = 1; r1 <= 40; r1++) adversarial.push([`runs of ${r1}`, [37, 3, r1], (_a, c, _t, g) => 1e4 * c + g()]);
+
+describe('wasm moments in float32 blocks', () => {
+  it.each(adversarial)('%s: within the bounds, as the float64 CPU routine is', (_, dims, value) => {
+    const x = data(dims, 17, value);
+    const want = oracle(dims, x);
+    const got = errors(moments(one, dims, [0, 2], x, dims[1]), want);
+    const old = errors(moments(cpu, dims, [0, 2], x, dims[1]), want);
+    expect(got.mean, 'mean').toBeLessThanOrEqual(MEAN_ULPS);
+    expect(got.variance, 'variance').toBeLessThanOrEqual(VAR_RTOL);
+    expect(old.mean).toBeLessThanOrEqual(MEAN_ULPS);
+    expect(old.variance).toBeLessThanOrEqual(VAR_RTOL);
+  });
+
+  it('constant channels: exactly their value and a variance of exactly 0', () => {
+    const dims: [number, number, number] = [5, 4, 3001];
+    const x = data(dims, 3, (_a, c) => 1e4 + 0.37 * c - 1e6 * (c === 3 ? 1 : 0));
+    const [mean, variance] = moments(one, dims, [0, 2], x, 4);
+    expect(Array.from(mean)).toEqual(Array.from({ length: 4 }, (_, c) => x[c * 3001]));
+    expect(Array.from(variance)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('NCHW per-channel statistics of image-like activations', () => {
+    const dims = [8, 16, 56, 56];
+    const x = data([8, 16, 3136], 5, (a, c, t, g) => Math.max(0, 3 * Math.sin(Math.floor(t / 56) / 5 + a) * Math.cos((t % 56) / 7 + c) + 0.3 * g()));
+    const got = errors(moments(one, dims, [0, 2, 3], x, 16), oracle([8, 16, 3136], x));
+    expect(got.mean).toBeLessThanOrEqual(MEAN_ULPS);
+    expect(got.variance).toBeLessThanOrEqual(VAR_RTOL);
+  });
+
+  it.each([
+    ['near float32 overflow (squares of 1e20)', 1e20],
+    ['tiny spreads (squares in the f32 subnormals)', 1e-18],
+  ])('%s: falls back to float64 accumulation', (_, scale) => {
+    const dims: [number, number, number] = [2, 3, 1000];
+    const x = data(dims, 9, (_a, _c, _t, g) => scale * g());
+    const want = oracle(dims, x);
+    const got = errors(moments(one, dims, [0, 2], x, 3), want);
+    expect(got.mean).toBeLessThanOrEqual(1e-6);
+    expect(got.variance).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('NaN and infinite inputs give what the CPU routine gives', () => {
+    const dims: [number, number, number] = [2, 3, 500];
+    const x = data(dims, 4, (a, c, t, g) => (a === 1 && t === 7 ? [Number.NaN, Infinity, 1][c] : g()));
+    const got = moments(one, dims, [0, 2], x, 3);
+    const want = moments(cpu, dims, [0, 2], x, 3);
+    for (let o = 0; o < 2; o++) {
+      expect(Array.from(got[o]).slice(0, 2), ['mean', 'variance'][o]).toEqual(Array.from(want[o]).slice(0, 2));
+      expect(got[o][2]).toBeCloseTo(want[o][2], 12);
+    }
+  });
+
+  it.each([
+    ['[8, 16, 56, 56]', [8, 16, 3136]],
+    ['[32, 64, 14, 14]', [32, 64, 196]],
+    ['[4, 8, 19, 23] (odd runs)', [4, 8, 437]],
+    ['[2, 4, 40001]', [2, 4, 40001]],
+  ] as [string, [number, number, number]][])('%s: bit-identical with 1 and 2 threads', (_, dims) => {
+    const x = data(dims, 21, (a, c, t, g) => 1e4 + (t % 997 === 0 ? 50 : 0) + Math.sin(t / 300 + a + c) * 20 + g());
+    expect(moments(two, dims, [0, 2], x, dims[1])).toEqual(moments(one, dims, [0, 2], x, dims[1]));
+  });
+});
+
+describe("wasm moments with the default precision 'float64'", () => {
+  const exact = new WasmBackend({ threads: 1 });
+  afterAll(() => exact.dispose());
+  it.each(adversarial.slice(0, 6))('%s: float64 two-pass, the CPU routine to float64 rounding', (_, dims, value) => {
+    const x = data(dims, 17, value);
+    const got = moments(exact, dims, [0, 2], x, dims[1]);
+    const want = moments(cpu, dims, [0, 2], x, dims[1]);
+    for (let c = 0; c < dims[1]; c++) {
+      expect(Math.abs(got[0][c] - want[0][c])).toBeLessThanOrEqual(1e-12 * (Math.abs(want[0][c]) + 1));
+      expect(Math.abs(got[1][c] - want[1][c])).toBeLessThanOrEqual(1e-12 * want[1][c] + 1e-300);
+    }
+  });
+  it("precision 'float32' is what takes the float32 blocks (the variances differ in the low bits)", () => {
+    const dims: [number, number, number] = [4, 3, 3000];
+    const x = data(dims, 2, (_a, c, _t, g) => 1e4 * c + g());
+    expect(moments(one, dims, [0, 2], x, 3)[1]).not.toEqual(moments(exact, dims, [0, 2], x, 3)[1]);
+  });
+});
