@@ -20,12 +20,14 @@ import { collectGarbage, summarize, timeOnce, type Stats } from './timing.js';
 import { buildResNet } from './workloads/resnet.js';
 
 export interface PlanMemory {
-  /** Bytes of all storage slots the plan allocates. */
+  /** Bytes of all allocations the plan makes (arenas, inputs, outputs, constants). */
   readonly peakBytes: number;
-  /** Of those, slots holding constants (weights, folded parameters): resident for the session's life. */
+  /** Of those, the constants (weights, folded parameters): resident for the session's life. */
   readonly constantBytes: number;
   /** peakBytes − constantBytes: activations, including the input and output buffers. */
   readonly activationBytes: number;
+  /** Of activationBytes: the arenas (intermediate buffers at planned offsets), without the input and output buffers. */
+  readonly arenaBytes: number;
   /** The same buffers with one allocation each. */
   readonly unsharedBytes: number;
 }
@@ -47,10 +49,8 @@ export interface CompileResult {
 export function planMemoryOf(plan: KernelPlan): PlanMemory | string {
   const m = plan.memory;
   if (m === undefined) return 'this kiln has no memory plan';
-  const constantSlots = new Set<number>();
-  for (const id of plan.constants.keys()) if (m.slotOf[id] >= 0) constantSlots.add(m.slotOf[id]);
-  const constantBytes = [...constantSlots].reduce((t, s) => t + bytesOf(m.slots[s].dtype, m.slots[s].size), 0);
-  return { peakBytes: m.peakBytes, constantBytes, activationBytes: m.peakBytes - constantBytes, unsharedBytes: m.unsharedBytes };
+  const arenaBytes = m.allocations.filter((a) => a.role === 'arena').reduce((t, a) => t + bytesOf(a.dtype, a.size), 0);
+  return { peakBytes: m.peakBytes, constantBytes: m.constantBytes, activationBytes: m.activationBytes, arenaBytes, unsharedBytes: m.unsharedBytes };
 }
 
 function probe(which: ProbeTarget, modelPath: string): MemProbeResult | string {

@@ -9,10 +9,10 @@ export interface Backend<Buf = unknown, Compiled = unknown> {
   readonly name: string;
   allocate(dtype: DType, size: number): Buf;
   /**
-   * The first `size` elements of `buf`, sharing its storage: the memory plan backs several plan
-   * buffers (never live at once) with one allocation.
+   * `size` elements of `buf` from element `offset` on, sharing its storage: the memory plan backs
+   * the plan's buffers with one arena per dtype, each buffer at its planned offset.
    */
-  view(buf: Buf, size: number): Buf;
+  view(buf: Buf, offset: number, size: number): Buf;
   write(buf: Buf, data: Storage): void;
   /** A copy of the buffer's contents. */
   read(buf: Buf): Storage;

@@ -1,6 +1,7 @@
 // Runs an IR graph on a backend: binds the feeds, lowers once per distinct set of input dims (plans
-// are cached; kernels fused and memory planned unless disabled), allocates one backing buffer per
-// storage slot, keeps constant buffers resident, executes the kernel steps and reads the outputs.
+// are cached; kernels fused and memory planned unless disabled), allocates the memory plan's arenas
+// (buffers are views at planned offsets), keeps constant buffers resident, executes the kernel steps
+// and reads the outputs.
 // `bind` hands out an IoBinding: inputs and outputs resident in the backend's memory, run with no
 // copies at all (onnxruntime's IO binding plays this role for device memory).
 
@@ -154,7 +155,7 @@ export class GraphSession {
     const be = this.backend;
     const buffers = this.allocate(plan);
     for (const [id, t] of plan.constants) {
-      if (plan.memory === undefined || plan.memory.slotOf[id] >= 0) be.write(buffers[id], t.data);
+      if (plan.memory === undefined || plan.memory.allocationOf[id] >= 0) be.write(buffers[id], t.data);
     }
     const steps = plan.steps.map((s, i): (() => void) => {
       if (s.kind === 'elementwise') {
@@ -176,13 +177,20 @@ export class GraphSession {
     };
   }
 
-  /** One backend buffer per plan buffer: views of the memory plan's slots, or one allocation each. */
+  /**
+   * One backend buffer per plan buffer: views of the memory plan's allocations (an arena per dtype,
+   * plus storage of their own for inputs, outputs and constants) at the planned offsets, or one
+   * allocation each.
+   */
   private allocate(plan: KernelPlan): unknown[] {
     const be = this.backend;
     const memory = plan.memory;
     if (memory === undefined) return plan.buffers.map((b) => be.allocate(b.dtype, b.size));
-    const slots = memory.slots.map((s) => be.allocate(s.dtype, s.size));
+    const allocations = memory.allocations.map((a) => be.allocate(a.dtype, a.size));
     // A buffer nothing uses any more (fused away) gets an empty allocation.
-    return plan.buffers.map((b) => (memory.slotOf[b.id] < 0 ? be.allocate(b.dtype, 0) : be.view(slots[memory.slotOf[b.id]], b.size)));
+    return plan.buffers.map((b) => {
+      const a = memory.allocationOf[b.id];
+      return a < 0 ? be.allocate(b.dtype, 0) : be.view(allocations[a], memory.offsetOf[b.id], b.size);
+    });
   }
 }

@@ -126,25 +126,37 @@ export function perChannelElements(plan: KernelPlan): number {
   return n;
 }
 
-/** Peak activation memory: the memory plan's slots less those holding constants (weights stay resident). */
+/**
+ * Peak activation memory: the memory plan's allocations less the constants' (weights stay resident):
+ * its arenas (one per dtype, holding every intermediate buffer at a planned offset) and the storage of
+ * its own of each plan input and output.
+ */
 export interface ActivationMemory {
   readonly peakBytes: number;
-  readonly slots: number;
+  /** Of peakBytes: the arenas. */
+  readonly arenaBytes: number;
+  /** Of peakBytes: the plan inputs' and outputs' storage. */
+  readonly ioBytes: number;
   /** The same activation buffers with one allocation each. */
   readonly unsharedBytes: number;
   readonly constantBytes: number;
 }
 
 export function activationMemory(plan: KernelPlan): ActivationMemory {
-  const live = (id: number): boolean => plan.memory === undefined || plan.memory.slotOf[id] >= 0;
+  const live = (id: number): boolean => plan.memory === undefined || plan.memory.allocationOf[id] >= 0;
   const activations = plan.buffers.filter((b) => !plan.constants.has(b.id) && live(b.id));
   const unsharedBytes = activations.reduce((t, b) => t + bytesOf(b.dtype, b.size), 0);
   const constantBytes = plan.buffers.filter((b) => plan.constants.has(b.id) && live(b.id)).reduce((t, b) => t + bytesOf(b.dtype, b.size), 0);
   const m = plan.memory;
-  if (m === undefined) return { peakBytes: unsharedBytes, slots: activations.length, unsharedBytes, constantBytes };
-  const slots = new Set(activations.map((b) => m.slotOf[b.id]));
-  const peakBytes = [...slots].reduce((t, s) => t + bytesOf(m.slots[s].dtype, m.slots[s].size), 0);
-  return { peakBytes, slots: slots.size, unsharedBytes, constantBytes };
+  if (m === undefined) {
+    const io = new Set([...plan.inputs, ...plan.outputs].map((b) => b.buffer));
+    const ioBytes = activations.filter((b) => io.has(b.id)).reduce((t, b) => t + bytesOf(b.dtype, b.size), 0);
+    return { peakBytes: unsharedBytes, arenaBytes: unsharedBytes - ioBytes, ioBytes, unsharedBytes, constantBytes };
+  }
+  const bytes = (role: (typeof m.allocations)[number]['role'][]): number => m.allocations.filter((a) => role.includes(a.role)).reduce((t, a) => t + bytesOf(a.dtype, a.size), 0);
+  const arenaBytes = bytes(['arena']);
+  const ioBytes = bytes(['input', 'output']);
+  return { peakBytes: arenaBytes + ioBytes, arenaBytes, ioBytes, unsharedBytes, constantBytes };
 }
 
 function printPlan(io: CliIO, g: Graph, dims: ReadonlyMap<string, readonly number[]>): void {
@@ -167,7 +179,7 @@ function printPlan(io: CliIO, g: Graph, dims: ReadonlyMap<string, readonly numbe
   io.out(`kernels: ${plan.steps.length}`);
   io.out(`kernels over the data: ${data} (touching more than ${threshold} elements, the largest per-channel constant)`);
   io.out(`bytes moved: ${formatBytes(moved)} (each kernel's operands read once, its outputs written once)`);
-  io.out(`peak activation memory: ${formatBytes(mem.peakBytes)} in ${mem.slots} slots (unshared: ${formatBytes(mem.unsharedBytes)}); constants resident: ${formatBytes(mem.constantBytes)}`);
+  io.out(`peak activation memory: ${formatBytes(mem.peakBytes)} = ${formatBytes(mem.arenaBytes)} arenas + ${formatBytes(mem.ioBytes)} inputs and outputs (unshared: ${formatBytes(mem.unsharedBytes)}); constants resident: ${formatBytes(mem.constantBytes)}`);
 }
 
 export function runInspect(args: readonly string[], io: CliIO = processIO()): number {

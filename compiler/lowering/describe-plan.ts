@@ -48,7 +48,8 @@ export function describePlan(plan: KernelPlan): string {
   ];
   const m = plan.memory;
   if (m !== undefined) {
-    lines.push(`peak memory: ${formatBytes(m.peakBytes)} in ${m.slots.length} slots (${formatBytes(m.unsharedBytes)} without sharing)`);
+    const arenas = m.allocations.filter((a) => a.role === 'arena').length;
+    lines.push(`peak memory: ${formatBytes(m.peakBytes)} in ${m.allocations.length} allocations, ${arenas} of them arenas (${formatBytes(m.activationBytes)} activations, ${formatBytes(m.constantBytes)} constants; ${formatBytes(m.unsharedBytes)} without sharing)`);
   } else {
     const total = plan.buffers.reduce((t, b) => t + bytesOf(b.dtype, b.size), 0);
     lines.push(`peak memory: ${formatBytes(total)} (no memory plan: one allocation per buffer)`);

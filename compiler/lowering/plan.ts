@@ -22,24 +22,37 @@ export interface PlanBinding {
   readonly dims: readonly number[];
 }
 
-/** One allocation that backs plan buffers whose lifetimes never overlap (compiler/lowering/memory-plan.ts). */
-export interface StorageSlot {
+/**
+ * One allocation of a memory plan (compiler/lowering/memory-plan.ts): an arena (one per dtype) backing
+ * the plan's intermediate buffers at offsets, or the storage of its own of a plan input, output or
+ * constant (those never alias anything).
+ */
+export interface MemoryAllocation {
   readonly dtype: DType;
-  /** Elements: the largest buffer it backs. */
+  /** Elements. */
   readonly size: number;
+  readonly role: 'arena' | 'input' | 'output' | 'constant';
 }
 
 export interface MemoryPlan {
-  readonly slots: readonly StorageSlot[];
+  readonly allocations: readonly MemoryAllocation[];
   /**
-   * The slot backing each buffer (indexed by buffer id); each buffer is the first `size` elements of
-   * its slot. −1 for a buffer that no step, input, output or constant binding uses any more.
+   * The allocation backing each buffer (indexed by buffer id): the buffer is `size` elements from
+   * element `offsetOf[id]` of it. −1 for a buffer that no step, input, output or constant binding
+   * uses any more. Buffers whose lifetimes overlap never overlap in memory, except that an in-place
+   * step's output takes exactly the storage of the operand it overwrites.
    */
-  readonly slotOf: readonly number[];
+  readonly allocationOf: readonly number[];
+  /** Element offset of each buffer in its allocation (0 for pinned and unused buffers). */
+  readonly offsetOf: readonly number[];
   /** Indices of the elementwise steps that write their output over an operand that dies there. */
   readonly inPlaceSteps: readonly number[];
-  /** Bytes of all slots: what running the plan allocates. */
+  /** Bytes of all allocations: what running the plan allocates. */
   readonly peakBytes: number;
+  /** Of those, the arenas and the inputs' and outputs' storage (peakBytes − constantBytes). */
+  readonly activationBytes: number;
+  /** Of those, the constants' storage (weights, folded parameters: resident for the session's life). */
+  readonly constantBytes: number;
   /** Bytes of the same buffers with one allocation each. */
   readonly unsharedBytes: number;
 }

@@ -33,8 +33,9 @@ export class CpuBackend implements Backend<CpuBuffer, ElementwiseFn> {
     return { dtype, data: allocateStorage(dtype, size) };
   }
 
-  view(buf: CpuBuffer, size: number): CpuBuffer {
-    return size === buf.data.length ? buf : { dtype: buf.dtype, data: buf.data.subarray(0, size) };
+  view(buf: CpuBuffer, offset: number, size: number): CpuBuffer {
+    if (offset < 0 || offset + size > buf.data.length) throw new RangeError(`view of elements [${offset}, ${offset + size}) of a ${buf.data.length}-element buffer`);
+    return offset === 0 && size === buf.data.length ? buf : { dtype: buf.dtype, data: buf.data.subarray(offset, offset + size) };
   }
 
   write(buf: CpuBuffer, data: Storage): void {

@@ -130,9 +130,11 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     return { dtype, size, offset, region };
   }
 
-  view(buf: WasmBuffer, size: number): WasmBuffer {
-    if (size > buf.size) throw new RangeError(`view of ${size} elements of a ${buf.size}-element buffer`);
-    return size === buf.size ? buf : { dtype: buf.dtype, size, offset: buf.offset, region: buf.region };
+  /** A view keeps the allocation's region referenced, so the allocation lives while any view of it does. */
+  view(buf: WasmBuffer, offset: number, size: number): WasmBuffer {
+    if (offset < 0 || offset + size > buf.size) throw new RangeError(`view of elements [${offset}, ${offset + size}) of a ${buf.size}-element buffer`);
+    if (offset === 0 && size === buf.size) return buf;
+    return { dtype: buf.dtype, size, offset: buf.offset + offset * ELEMENT_BYTES[buf.dtype], region: buf.region };
   }
 
   write(buf: WasmBuffer, data: Storage): void {

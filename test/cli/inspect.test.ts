@@ -74,7 +74,7 @@ describe('kiln inspect', () => {
     expect(plan).toMatch(/^kernels over the data: 1 \(touching more than 4 elements/m);
     expect(plan).toMatch(/^bytes moved: \d+(\.\d)? KB/m);
     // Input [1,3,8,8] and output [1,4,8,8] in float32: 768 + 1024 bytes, nothing to share.
-    expect(plan).toMatch(/^peak activation memory: 1\.8 KB in 2 slots \(unshared: 1\.8 KB\); constants resident: \d+ B$/m);
+    expect(plan).toMatch(/^peak activation memory: 1\.8 KB = 0 B arenas \+ 1\.8 KB inputs and outputs \(unshared: 1\.8 KB\); constants resident: \d+ B$/m);
   });
 
   it('--dim binds symbolic dims for the plan; --plan and --passes pick one section', () => {
@@ -123,7 +123,7 @@ describe('kiln inspect', () => {
     const kernels = Number(/^kernels: (\d+)$/m.exec(plan)?.[1]);
     const rows = plan.split('\n').filter((l) => /^ *\d+ {2}\S/.test(l));
     expect(rows).toHaveLength(kernels);
-    expect(plan).toMatch(/^peak activation memory: \d+(\.\d)? (B|KB|MB) in \d+ slots \(unshared: \d+(\.\d)? (B|KB|MB)\)/m);
+    expect(plan).toMatch(/^peak activation memory: \d+(\.\d)? (B|KB|MB) = \d+(\.\d)? (B|KB|MB) arenas \+ \d+(\.\d)? (B|KB|MB) inputs and outputs \(unshared: \d+(\.\d)? (B|KB|MB)\)/m);
     expect(plan).toMatch(/^bytes moved: \d+(\.\d)? (KB|MB)/m);
   });
 
