@@ -101,7 +101,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 function planMemoryLines(m: PlanMemory | string): string[] {
   if (typeof m === 'string') return [`- kiln planned memory: ${m}`];
   return [
-    `- kiln planned memory (compiler/lowering/memory-plan.ts, exact): ${mb(m.peakBytes)} MiB in all = ${mb(m.constantBytes)} MiB constants (weights, folded BN) + **${mb(m.activationBytes)} MiB activations** (including the input and output buffers); ${mb(m.unsharedBytes)} MiB without storage sharing`,
+    `- kiln planned memory (compiler/lowering/memory-plan.ts, exact): ${mb(m.peakBytes)} MiB in all = ${mb(m.constantBytes)} MiB constants (weights, folded BN) + **${mb(m.activationBytes)} MiB activations**${m.arenaBytes === undefined ? ' (including the input and output buffers)' : ` (${mb(m.arenaBytes)} MiB of arenas shared by lifetime, plus the input and output buffers of their own)`}; ${mb(m.unsharedBytes)} MiB without storage sharing`,
   ];
 }
 
@@ -141,7 +141,7 @@ function compileSection(c: CompileResult | string | undefined): string[] {
       ],
     ),
     '',
-    "RSS deltas are an approximation, as the issue allows: they include allocator slack, code pages, onnxruntime's arena rounding and JavaScript garbage, and memory an allocator reserved earlier (kiln allocates its planned slots during planFor but the pages are first touched in the first run; onnxruntime may reserve arena blocks while creating the session). kiln's planned bytes are exact. With its arena on, onnxruntime's first run barely grows RSS (its arena already holds blocks from session creation); with the arena off its activations are plain allocations, so that row's first-run peak is the closest observable stand-in for onnxruntime's activation memory.",
+    "RSS deltas are an approximation, as the issue allows: they include allocator slack, code pages, onnxruntime's arena rounding and JavaScript garbage, and memory an allocator reserved earlier (kiln allocates its planned arenas during planFor but their pages are first touched in the first run; onnxruntime may reserve arena blocks while creating the session). kiln's planned bytes are exact. With its arena on, onnxruntime's first run barely grows RSS (its arena already holds blocks from session creation); with the arena off its activations are plain allocations, so that row's first-run peak is the closest observable stand-in for onnxruntime's activation memory.",
     '',
   );
   return out;

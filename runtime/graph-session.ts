@@ -87,20 +87,17 @@ export class GraphSession {
     return this.graph.outputs.map((v) => v.name);
   }
 
-  /** The kernel plan used for these input dims (for inspection and tests). */
+  /**
+   * The kernel plan used for these input dims (for inspection and tests). Like the first run with
+   * them, it prepares everything a run needs: plan, compiled kernels, buffers, uploaded constants.
+   */
   planFor(inputDims: ReadonlyMap<string, readonly number[]>): KernelPlan {
-    return this.compile(inputDims).plan;
+    return this.instanceFor(inputDims).plan;
   }
 
   /** Synchronous run on host tensors; returns outputs by name (copies, owned by the caller). */
   runHost(feeds: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> {
-    const dims = bindInputs(this.graph, feeds);
-    const key = this.key(dims);
-    let inst = this.instances.get(key);
-    if (inst === undefined) {
-      inst = this.instantiate(dims);
-      this.instances.set(key, inst);
-    }
+    const inst = this.instanceFor(bindInputs(this.graph, feeds));
     const { plan, buffers } = inst;
     const be = this.backend;
     for (const b of plan.inputs) be.write(buffers[b.buffer], feeds[b.name].data);
@@ -128,6 +125,17 @@ export class GraphSession {
   bind(inputDims: Readonly<Record<string, readonly number[]>> = {}): IoBinding {
     const dims = bindInputs(this.graph, dimsOfFeeds(this.graph, inputDims));
     return new IoBinding(this.instantiate(dims), this.backend);
+  }
+
+  /** The instance runHost uses for these dims, created on first use. */
+  private instanceFor(dims: ReadonlyMap<string, readonly number[]>): PlanInstance {
+    const key = this.key(dims);
+    let inst = this.instances.get(key);
+    if (inst === undefined) {
+      inst = this.instantiate(dims);
+      this.instances.set(key, inst);
+    }
+    return inst;
   }
 
   private key(dims: ReadonlyMap<string, readonly number[]>): string {
