@@ -7,7 +7,9 @@ import { halfToFloat, floatToHalf } from '../../../core/half.js';
 import { sizeOf } from '../../../core/shape.js';
 import { fromFloat64, readElement } from '../../../core/tensor.js';
 import type { ElementwiseKernel, RoutineCall, ScalarExpr } from '../../../ops/kernel-ir.js';
+import { afterAll } from 'vitest';
 import type { Backend } from '../../../runtime/backend.js';
+import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 
 function evalExpr(e: ScalarExpr, x: readonly number[]): number {
   switch (e.kind) {
@@ -123,4 +125,23 @@ export function runRoutineOn<B, C>(
   });
   be.runRoutine(call, bufs, outs);
   return outs.map((b) => be.read(b));
+}
+
+/**
+ * Wasm backends created on first use, one per thread count, disposed after the test file (call at
+ * module level: the afterAll hook belongs to the calling file).
+ */
+export function backendsByThreads(): (threads: number) => WasmBackend {
+  const backends = new Map<number, WasmBackend>();
+  afterAll(() => {
+    for (const be of backends.values()) be.dispose();
+  });
+  return (threads) => {
+    let be = backends.get(threads);
+    if (be === undefined) {
+      be = new WasmBackend({ threads });
+      backends.set(threads, be);
+    }
+    return be;
+  };
 }

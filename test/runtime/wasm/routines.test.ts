@@ -4,29 +4,17 @@
 // epilogues; calls outside the fast paths run the CPU routines on views. Results are bit-identical
 // with 1, 2 and 3 threads.
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DType, Storage } from '../../../core/dtype.js';
 import { sizeOf, stridesOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
 import { CpuBackend } from '../../../runtime/cpu/cpu-backend.js';
 import { momentsLayout } from '../../../runtime/wasm/routines/moments.js';
-import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { maxError } from '../../helpers/compare.js';
 import { randomValues } from '../../helpers/random.js';
-import { runRoutineOn, storage, values } from './kernel-reference.js';
+import { backendsByThreads, runRoutineOn, storage, values } from './kernel-reference.js';
 
-const backends = new Map<number, WasmBackend>();
-function wasm(threads: number): WasmBackend {
-  let be = backends.get(threads);
-  if (be === undefined) {
-    be = new WasmBackend({ threads });
-    backends.set(threads, be);
-  }
-  return be;
-}
-afterAll(() => {
-  for (const be of backends.values()) be.dispose();
-});
+const wasm = backendsByThreads();
 const cpu = new CpuBackend();
 
 function tensor(dtype: DType, dims: readonly number[], seed: number, offset = 0): { dtype: DType; data: Storage } {

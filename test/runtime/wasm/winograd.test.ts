@@ -5,7 +5,7 @@
 // are not multiples of 4 or 8, batches, bias on/off and a fused epilogue — bit-identical with 1 and 2
 // threads.
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Storage } from '../../../core/dtype.js';
 import { sizeOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
@@ -16,22 +16,11 @@ import { GROUP, groupTable, tileCount } from '../../../runtime/wasm/routines/win
 import { apply1d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from '../../../runtime/wasm/routines/winograd-transforms.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { mulberry32 } from '../../helpers/random.js';
-import { runRoutineOn, storage } from './kernel-reference.js';
+import { backendsByThreads, runRoutineOn, storage } from './kernel-reference.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
 
-const backends = new Map<number, WasmBackend>();
-function wasm(threads: number): WasmBackend {
-  let be = backends.get(threads);
-  if (be === undefined) {
-    be = new WasmBackend({ threads });
-    backends.set(threads, be);
-  }
-  return be;
-}
-afterAll(() => {
-  for (const be of backends.values()) be.dispose();
-});
+const wasm = backendsByThreads();
 
 function conv3x3(xDims: [number, number, number, number], m: number, pads: [number, number, number, number], hasBias: boolean, extra: Partial<Conv2dCall> = {}): Conv2dCall {
   const [n, c, h, w] = xDims;
