@@ -12,6 +12,7 @@ import { BackendUnavailableError } from '../../core/errors.js';
 import { hostTensor } from '../../core/tensor.js';
 import { GraphSession, type GraphSessionOptions } from '../../runtime/graph-session.js';
 import type { BuiltWorkload } from '../workloads/types.js';
+import { ortSessionRunner } from './ort-runner.js';
 import type { Peer, PeerRunner } from './types.js';
 
 /** How a kiln peer runs: backend, threads (wasm) and whether its I/O is resident (IoBinding). */
@@ -52,22 +53,6 @@ function bindRunner(session: GraphSession, built: BuiltWorkload): PeerRunner {
   };
 }
 
-function runRunner(session: GraphSession, built: BuiltWorkload): PeerRunner {
-  const feeds = toOrtFeeds(built);
-  const first = session.outputNames[0];
-  let last: Record<string, Tensor> | undefined;
-  return {
-    run: async () => {
-      last = await session.run(feeds);
-    },
-    output: () => (last === undefined ? undefined : (last[first].data as Float32Array)),
-    dispose: async () => {
-      last = undefined;
-      session.release();
-    },
-  };
-}
-
 export class KilnPeer implements Peer {
   readonly role = 'kiln' as const;
   readonly id: string;
@@ -103,7 +88,7 @@ export class KilnPeer implements Peer {
 
   async prepare(_w: unknown, built: BuiltWorkload): Promise<PeerRunner> {
     const session = new GraphSession(built.graph, sessionOptions(this.mode));
-    return this.mode.bound === true ? bindRunner(session, built) : runRunner(session, built);
+    return this.mode.bound === true ? bindRunner(session, built) : ortSessionRunner(session, toOrtFeeds(built));
   }
 
   notes(): string[] {

@@ -1,13 +1,14 @@
-// The timed runner shared by the two onnxruntime peers (node and web): run the prepared feeds, keep
-// the last output for the agreement check, release the session on dispose. Typed structurally so it
-// serves both packages' own Tensor and session classes.
+// The timed runner shared by the peers with an onnxruntime-style session.run (onnxruntime-node and
+// -web, and kiln's GraphSession.run): run the prepared feeds, keep the last output for the agreement
+// check, release the session on dispose. Typed structurally so it serves each package's own Tensor
+// and session classes.
 
 import type { PeerRunner } from './types.js';
 
 interface OrtLikeSession<Feeds> {
   readonly outputNames: readonly string[];
   run(feeds: Feeds): Promise<Readonly<Record<string, { readonly data: unknown }>>>;
-  release(): Promise<void>;
+  release(): Promise<void> | void;
 }
 
 export function ortSessionRunner<Feeds>(session: OrtLikeSession<Feeds>, feeds: Feeds): PeerRunner {
