@@ -2,13 +2,14 @@
 // two-pass oracle on adversarial inputs — large offsets with small spreads, outliers first in a block,
 // constant channels, short and odd runs, runs longer than a segment, non-stationary runs — with the
 // CPU routine (float64 two-pass, the previous wasm algorithm) held to the same bounds; the fallback to
-// float64 for data outside f32's comfortable range; bit-identical results with 1 and 2 threads.
+// float64 for data outside f32's comfortable range; bit-identical results with 1 and 2 threads. The
+// same for short runs (channels-last [M, C], runs of R1 < 16), in column strips and in row tiles.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import type { Backend } from '../../../runtime/backend.js';
 import { CpuBackend } from '../../../runtime/cpu/cpu-backend.js';
-import { BLOCK, SEGMENT } from '../../../runtime/wasm/routines/moments.js';
+import { BLOCK, MIN_TILE, SEGMENT, VERTICAL_ROWS } from '../../../runtime/wasm/routines/moments.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { mulberry32 } from '../../helpers/random.js';
 import { runRoutineOn, values } from './kernel-reference.js';
@@ -156,6 +157,107 @@ describe('wasm moments in float32 blocks', () => {
   });
 });
 
+/** [M, C] statistics over axis 0 as [R0, K, R1] = [M, C, 1]: strips below MIN_TILE columns, tiles from it. */
+const STRIPS = 40;
+const TILES = MIN_TILE + 37;
+
+const vertical: Case[] = [];
+for (const offset of [0, 1e4, 1e6, -3e5]) {
+  for (const sigma of [1, 1e-3]) {
+    for (const c of [STRIPS, TILES]) vertical.push([`[300, ${c}], offset ${offset}, σ ${sigma}`, [300, c, 1], (_a, _c, _t, g) => offset + sigma * g()]);
+  }
+}
+for (const c of [STRIPS, TILES]) {
+  vertical.push(
+    [`[300, ${c}], a 50σ outlier first in every block, offset 1e4`, [300, c, 1], (a, _c, _t, g) => 1e4 + (a % VERTICAL_ROWS === 0 ? 50 : g())],
+    [`[300, ${c}], a 50σ outlier first in every block, offset 1e6, σ 1e-3`, [300, c, 1], (a, _c, _t, g) => 1e6 + 1e-3 * (a % VERTICAL_ROWS === 0 ? 50 : g())],
+    [`[300, ${c}], a 1e3σ outlier in the first row only`, [300, c, 1], (a, _c, _t, g) => 1e4 + (a === 0 ? 1e3 : g())],
+    [`[1000, ${c}], a ramp of 100σ down the rows (non-stationary blocks)`, [1000, c, 1], (a, _c, _t, g) => 1e4 + (100 * a) / 1000 + g()],
+    [`[300, ${c}], a step of 1e5 inside each block`, [300, c, 1], (a, _c, _t, g) => (a % VERTICAL_ROWS > 40 ? 1e5 : 0) + g()],
+    // A block's first shift is the previous block's mean: make it miss by 1e4σ and by 1e3σ.
+    [`[300, ${c}], a level change of 1e4σ at every block boundary`, [300, c, 1], (a, _c, _t, g) => 1e4 * (Math.floor(a / VERTICAL_ROWS) % 3) + g()],
+    [`[300, ${c}], offset 1e3, σ 1e-3, a level change of 1 at every block boundary`, [300, c, 1], (a, _c, _t, g) => 1e3 + (Math.floor(a / VERTICAL_ROWS) % 2) + 1e-3 * g()],
+    [`[300, ${c}], every 8th row 1e3 below the rest`, [300, c, 1], (a, _c, _t, g) => (a % 8 === 0 ? 0 : 1e3) + g()],
+    [`[300, ${c}], two values a float32 ulp apart at 1e6`, [300, c, 1], (_a, _c, _t, g) => 1e6 + (g() < 0 ? 0 : 0.0625)],
+    [`[300, ${c}], ReLU-like (half zeros)`, [300, c, 1], (_a, _c, _t, g) => Math.max(0, g())],
+    [`[300, ${c}], columns at offsets 1e4·c`, [300, c, 1], (_a, c, _t, g) => 1e4 * c + g()],
+  );
+}
+// One block of rows: its Σd is the mean's only rounding.
+for (const c of [STRIPS, TILES]) vertical.push([`[${VERTICAL_ROWS}, ${c}], offset 0, σ 1 (one block)`, [VERTICAL_ROWS, c, 1], (_a, _c, _t, g) => g()]);
+for (let k = 1; k <= 37; k++) vertical.push([`[203, ${k}]`, [203, k, 1], (_a, c, _t, g) => 1e4 * (c % 5) - 3e3 * (c % 3) + g()]);
+for (let r1 = 2; r1 <= 15; r1++) for (const k of [3, 13]) vertical.push([`[37, ${k}, ${r1}]`, [37, k, r1], (_a, c, _t, g) => 1e4 * c + g()]);
+for (const r0 of [1, 2, 3, 257, 1000]) for (const k of [5, STRIPS, TILES]) vertical.push([`[${r0}, ${k}]`, [r0, k, 1], (_a, c, _t, g) => 1e4 + c + g()]);
+vertical.push(['[300, 1030] (two tiles and a tail)', [300, 1030, 1], (_a, c, _t, g) => 1e4 * (c % 7) + g()]);
+vertical.push(['[9000, 40] (row groups merged)', [9000, 40, 1], (a, c, _t, g) => 1e4 * (c % 3) + Math.sin(a / 500) * 5 + g()]);
+vertical.push(['[2100, 130] (row groups merged, tiles)', [2100, 130, 1], (a, c, _t, g) => 1e4 * (c % 3) + Math.sin(a / 500) * 5 + g()]);
+vertical.push(['[600, 100, 3] (tiles, runs of 3)', [600, 100, 3], (_a, c, t, g) => 1e4 * (c % 3) + t + g()]);
+
+describe('wasm moments of short runs in float32 blocks', () => {
+  it.each(vertical)('%s: within the bounds, as the float64 CPU routine is', (_, dims, value) => {
+    const x = data(dims, 17, value);
+    const want = oracle(dims, x);
+    const got = errors(moments(one, dims, [0, 2], x, dims[1]), want);
+    const old = errors(moments(cpu, dims, [0, 2], x, dims[1]), want);
+    expect(got.mean, 'mean').toBeLessThanOrEqual(MEAN_ULPS);
+    expect(got.variance, 'variance').toBeLessThanOrEqual(VAR_RTOL);
+    expect(old.mean).toBeLessThanOrEqual(MEAN_ULPS);
+    expect(old.variance).toBeLessThanOrEqual(VAR_RTOL);
+  });
+
+  it.each([
+    ['strips', [301, 39, 1]],
+    ['tiles and a tail', [301, TILES, 1]],
+    ['runs of 5', [301, 7, 5]],
+  ] as [string, [number, number, number]][])('constant columns (%s): exactly their value and a variance of exactly 0', (_, dims) => {
+    const x = data(dims, 3, (_a, c, t) => 1e4 + 0.37 * c + 0.01 * t - 1e6 * (c % 4 === 3 ? 1 : 0));
+    const [mean, variance] = moments(one, dims, [0, 2], x, dims[1]);
+    const want = oracle(dims, x);
+    // A channel of R1 > 1 constant columns has their mean, whatever the float64 rounding of the merge.
+    if (dims[2] === 1) expect(Array.from(mean)).toEqual(Array.from(x.subarray(0, dims[1])));
+    else expect(errors([mean, variance], { mean: want.mean, variance: new Float64Array(dims[1]) }).mean).toBeLessThanOrEqual(MEAN_ULPS);
+    if (dims[2] === 1) expect(Array.from(variance)).toEqual(new Array(dims[1]).fill(0));
+  });
+
+  it.each([
+    ['near float32 overflow (squares of 1e20)', 1e20],
+    ['tiny spreads (squares in the f32 subnormals)', 1e-18],
+  ])('%s: falls back to float64 accumulation', (_, scale) => {
+    for (const dims of [[200, 5, 1], [200, TILES, 1]] as [number, number, number][]) {
+      const x = data(dims, 9, (_a, _c, _t, g) => scale * g());
+      const got = errors(moments(one, dims, [0, 2], x, dims[1]), oracle(dims, x));
+      expect(got.mean).toBeLessThanOrEqual(1e-6);
+      expect(got.variance).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
+  it.each([
+    ['strips', [300, 9, 1]],
+    ['tiles and a tail', [300, TILES, 1]],
+  ] as [string, [number, number, number]][])('NaN and infinite inputs (%s) give what the CPU routine gives', (_, dims) => {
+    const special = [Number.NaN, Infinity, -Infinity, 3e38];
+    const x = data(dims, 4, (a, c, _t, g) => (a === 150 && c < 4 ? special[c] : a === 151 && c === 4 ? Infinity : a === 152 && c === 4 ? -Infinity : g()));
+    const got = moments(one, dims, [0, 2], x, dims[1]);
+    const want = moments(cpu, dims, [0, 2], x, dims[1]);
+    for (let o = 0; o < 2; o++) {
+      expect(Array.from(got[o]).slice(0, 3), ['mean', 'variance'][o]).toEqual(Array.from(want[o]).slice(0, 3));
+      expect(got[o][4], ['mean', 'variance'][o]).toEqual(want[o][4]);
+      for (const c of [3, ...Array.from({ length: dims[1] - 5 }, (_, i) => i + 5)]) expect(got[o][c]).toBeCloseTo(want[o][c], 9);
+    }
+  });
+
+  it.each([
+    ['[256, 1024]', [256, 1024, 1]],
+    ['[1000, 37]', [1000, 37, 1]],
+    ['[20000, 37] (row groups)', [20000, 37, 1]],
+    ['[4096, 130] (row groups, tiles)', [4096, 130, 1]],
+    ['[64, 32, 9]', [64, 32, 9]],
+  ] as [string, [number, number, number]][])('%s: bit-identical with 1 and 2 threads', (_, dims) => {
+    const x = data(dims, 21, (a, c, t, g) => 1e4 + (a % 97 === 0 ? 50 : 0) + Math.sin(a / 300 + c + t) * 20 + g());
+    expect(moments(two, dims, [0, 2], x, dims[1])).toEqual(moments(one, dims, [0, 2], x, dims[1]));
+  });
+});
+
 describe("wasm moments with the default precision 'float64'", () => {
   const exact = new WasmBackend({ threads: 1 });
   afterAll(() => exact.dispose());
@@ -168,9 +270,22 @@ describe("wasm moments with the default precision 'float64'", () => {
       expect(Math.abs(got[1][c] - want[1][c])).toBeLessThanOrEqual(1e-12 * want[1][c] + 1e-300);
     }
   });
+  it.each(vertical.filter((_, i) => i % 7 === 0))('%s: float64 two-pass, the CPU routine to float64 rounding', (_, dims, value) => {
+    const x = data(dims, 17, value);
+    const got = moments(exact, dims, [0, 2], x, dims[1]);
+    const want = moments(cpu, dims, [0, 2], x, dims[1]);
+    for (let c = 0; c < dims[1]; c++) {
+      expect(Math.abs(got[0][c] - want[0][c])).toBeLessThanOrEqual(1e-12 * (Math.abs(want[0][c]) + 1));
+      expect(Math.abs(got[1][c] - want[1][c])).toBeLessThanOrEqual(1e-12 * want[1][c] + 1e-300);
+    }
+  });
   it("precision 'float32' is what takes the float32 blocks (the variances differ in the low bits)", () => {
     const dims: [number, number, number] = [4, 3, 3000];
     const x = data(dims, 2, (_a, c, _t, g) => 1e4 * c + g());
     expect(moments(one, dims, [0, 2], x, 3)[1]).not.toEqual(moments(exact, dims, [0, 2], x, 3)[1]);
+    for (const short of [[300, 40, 1], [300, TILES, 1]] as [number, number, number][]) {
+      const y = data(short, 2, (_a, c, _t, g) => 1e4 * c + g());
+      expect(moments(one, short, [0, 2], y, short[1])[1]).not.toEqual(moments(exact, short, [0, 2], y, short[1])[1]);
+    }
   });
 });
