@@ -14,6 +14,11 @@ export interface Backend<Buf = unknown, Compiled = unknown> {
    */
   view(buf: Buf, offset: number, size: number): Buf;
   write(buf: Buf, data: Storage): void;
+  /**
+   * A buffer holding a plan constant. Plans never write constants, so a backend whose memory is the
+   * host's may share `data` instead of copying it (the cpu backend does: weights are not held twice).
+   */
+  constant(dtype: DType, data: Storage): Buf;
   /** A copy of the buffer's contents. */
   read(buf: Buf): Storage;
   /**

@@ -162,9 +162,6 @@ export class GraphSession {
     const { plan, kernels } = this.compile(dims);
     const be = this.backend;
     const buffers = this.allocate(plan);
-    for (const [id, t] of plan.constants) {
-      if (plan.memory === undefined || plan.memory.allocationOf[id] >= 0) be.write(buffers[id], t.data);
-    }
     const steps = plan.steps.map((s, i): (() => void) => {
       if (s.kind === 'elementwise') {
         const kernel = kernels.get(i);
@@ -193,12 +190,27 @@ export class GraphSession {
   private allocate(plan: KernelPlan): unknown[] {
     const be = this.backend;
     const memory = plan.memory;
-    if (memory === undefined) return plan.buffers.map((b) => be.allocate(b.dtype, b.size));
-    const allocations = memory.allocations.map((a) => be.allocate(a.dtype, a.size));
-    // A buffer nothing uses any more (fused away) gets an empty allocation.
+    // Constants come from the backend's `constant` (shared with the graph on the cpu backend), except
+    // one that is also a graph output: IoBinding hands outputs out as writable views, so it is copied.
+    const outputs = new Set(plan.outputs.map((o) => o.buffer));
+    const shared = (id: number): boolean => plan.constants.has(id) && !outputs.has(id);
+    const own = (id: number, make: () => unknown): unknown => {
+      const t = plan.constants.get(id);
+      if (t === undefined) return make();
+      if (!outputs.has(id)) return be.constant(t.dtype, t.data);
+      const buf = make();
+      be.write(buf, t.data);
+      return buf;
+    };
+    if (memory === undefined) return plan.buffers.map((b) => own(b.id, () => be.allocate(b.dtype, b.size)));
+    const sharedAllocations = new Set(plan.buffers.filter((b) => shared(b.id)).map((b) => memory.allocationOf[b.id]));
+    const allocations = memory.allocations.map((a, i) => (sharedAllocations.has(i) ? undefined : be.allocate(a.dtype, a.size)));
     return plan.buffers.map((b) => {
       const a = memory.allocationOf[b.id];
-      return a < 0 ? be.allocate(b.dtype, 0) : be.view(allocations[a], memory.offsetOf[b.id], b.size);
+      // A buffer nothing uses any more (fused away) gets an empty allocation.
+      if (a < 0) return be.allocate(b.dtype, 0);
+      return own(b.id, () => be.view(allocations[a], memory.offsetOf[b.id], b.size));
     });
   }
+
 }

@@ -5,7 +5,9 @@
 //
 // Lifetimes: the input views keep what the caller wrote until the caller changes it (runs never write
 // plan inputs: the memory plan gives them storage of their own); an output view shows the latest
-// run's result and is overwritten by the next run — copy it (`slice()`) to keep it. Views stay valid
+// run's result and is overwritten by the next run — copy it (`slice()`) to keep it. Outputs are for
+// reading: an output that is also read by the plan (a graph output that is an initializer) is the
+// storage the kernels read, so writing it changes later runs (never the graph itself). Views stay valid
 // while the session lives (the wasm backend's shared memory never detaches when it grows).
 
 import { FeedError } from '../core/errors.js';

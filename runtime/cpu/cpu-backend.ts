@@ -46,6 +46,10 @@ export class CpuBackend implements Backend<CpuBuffer, ElementwiseFn> {
     return buf.data.slice();
   }
 
+  constant(dtype: DType, data: Storage): CpuBuffer {
+    return { dtype, data };
+  }
+
   storage(buf: CpuBuffer): Storage {
     return buf.data;
   }

@@ -146,6 +146,13 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     return this.cpu.read(this.cpuView(buf));
   }
 
+  /** Constants are copied into the shared memory, where the kernels and the workers can read them. */
+  constant(dtype: DType, data: Storage): WasmBuffer {
+    const buf = this.allocate(dtype, data.length);
+    this.write(buf, data);
+    return buf;
+  }
+
   /** A view of the shared memory: it stays valid when the memory grows (a shared memory never detaches). */
   storage(buf: WasmBuffer): Storage {
     return this.heap.view(buf.dtype, buf.offset, buf.size);

@@ -145,6 +145,18 @@ describe('IoBinding errors', () => {
     io.run();
     expect(Array.from(io.outputs.y.data as Float32Array)).toEqual([0, 2, 0, 4]);
   });
+  it.each(CONFIGS)('an initializer that is also an output is a copy: writing its output view leaves the graph alone (%s)', (_, options) => {
+    const b = new GraphBuilder('constant_out');
+    const x = b.input('x', 'float32', [2]);
+    const w = b.initializer('w', hostTensor('float32', [2], Float32Array.from([3, 4])));
+    const g = b.build([b.op('Mul', [x, w], {}, 'y'), w]);
+    const io = session(g, options).bind();
+    (io.inputs.x.data as Float32Array).set([1, 2]);
+    io.run();
+    expect(Array.from(io.outputs.y.data as Float32Array)).toEqual([3, 8]);
+    (io.outputs.w.data as Float32Array).fill(0);
+    expect(Array.from(g.initializers.get(g.outputs[1].id)?.data as Float32Array)).toEqual([3, 4]);
+  });
   it("rejects option 'precision' on the cpu backend", () => {
     expect(() => new GraphSession(bnGraph(false), { backend: 'cpu', precision: 'float32' })).toThrow(ArgumentError);
     expect(() => new GraphSession(bnGraph(false), { backend: 'cpu', precision: 'float32' })).toThrow(/argument 'precision' expected to be left out with backend 'cpu'/);
