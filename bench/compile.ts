@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { bytesOf } from '../compiler/lowering/memory-plan.js';
 import type { KernelPlan } from '../compiler/lowering/plan.js';
-import { exportModel } from '../compiler/onnx/index.js';
+import { exportModel, importModel } from '../compiler/onnx/index.js';
 import { GraphSession } from '../runtime/graph-session.js';
 import type { MemProbeResult, ProbeTarget } from './mem-probe.js';
 import { ortNodeOptions } from './peers/ort-node.js';
@@ -38,6 +38,8 @@ export interface CompileResult {
   readonly onnxBytes: number;
   readonly buildMs: number;
   readonly planMs: Stats;
+  /** From the ONNX bytes, as onnxruntime starts: importModel + GraphSession + first planFor (absent in older runs). */
+  readonly importPlanMs?: Stats;
   readonly kernels: number;
   readonly memory: PlanMemory | string;
   readonly ortCreateMs: Stats;
@@ -86,6 +88,13 @@ export async function measureCompile(repetitions: number, log: (line: string) =>
   plan = undefined;
 
   const bytes = exportModel(graph, { opset: 15 });
+  const importSamples: number[] = [];
+  for (let i = 0; i < repetitions; i++) {
+    collectGarbage();
+    const t = await timeOnce(() => new GraphSession(importModel(bytes).graph, { backend: 'cpu' }).planFor(dims));
+    importSamples.push(t.ms);
+    log(`  kiln importModel + session + first planFor: ${t.ms.toFixed(0)} ms`);
+  }
   const ortSamples: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     collectGarbage();
@@ -114,6 +123,7 @@ export async function measureCompile(repetitions: number, log: (line: string) =>
     onnxBytes: bytes.length,
     buildMs: built.ms,
     planMs: summarize(planSamples),
+    importPlanMs: summarize(importSamples),
     kernels,
     memory,
     ortCreateMs: summarize(ortSamples),
