@@ -17,6 +17,7 @@ import { wasmSupport } from './availability.js';
 import { buildElementwiseModule, ELEMENTWISE_EXPORT, Precision, unsupportedReason } from './elementwise.js';
 import { ELEMENT_BYTES, HeapOptions, WasmHeap } from './heap.js';
 import { PoolModule, WorkerPool } from './pool.js';
+import { convertSplit, SplitOperand, splitFloat64Operands } from './split-operands.js';
 import type { WasmBuffer, WasmRoutineContext } from './routines/context.js';
 import { PARALLEL_MIN_WORK } from './routines/context.js';
 import { wasmConv2d } from './routines/conv2d.js';
@@ -36,8 +37,15 @@ export interface WasmBackendOptions {
 }
 
 /** A compiled elementwise kernel: a wasm function, or the CPU backend's JavaScript (with the reason). */
+/** Float64 operands converted once per dispatch into these float32 buffers (split-operands.ts). */
+interface ConvertedOperands {
+  readonly splits: readonly SplitOperand[];
+  readonly hi: readonly WasmBuffer[];
+  readonly lo: readonly (WasmBuffer | undefined)[];
+}
+
 export type WasmKernel =
-  | { readonly kind: 'wasm'; readonly kernel: ElementwiseKernel; readonly module: PoolModule }
+  | { readonly kind: 'wasm'; readonly kernel: ElementwiseKernel; readonly module: PoolModule; readonly converted?: ConvertedOperands }
   | { readonly kind: 'js'; readonly kernel: ElementwiseKernel; readonly fn: ElementwiseFn; readonly reason: string };
 
 /** How work ran (for tests and inspection). */
@@ -168,8 +176,15 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       // float32 lanes are for float32 results: a float64 result (a per-channel coefficient, a float64
       // model) is always computed in float64 lanes.
       const precision = kernel.outDtype === 'float64' ? 'float64' : this.precision;
-      const module = compileModule(kernelKey(kernel, precision), () => buildElementwiseModule(kernel, precision));
-      c = { kind: 'wasm', kernel, module: this.instance(module, [ELEMENTWISE_EXPORT]) };
+      const split = precision === 'float32' ? splitFloat64Operands(kernel) : undefined;
+      const built = split?.kernel ?? kernel;
+      const module = this.instance(compileModule(kernelKey(built, precision), () => buildElementwiseModule(built, precision)), [ELEMENTWISE_EXPORT]);
+      const converted = split && {
+        splits: split.splits,
+        hi: split.splits.map((s) => this.allocate('float32', s.size)),
+        lo: split.splits.map((s) => (s.lo === undefined ? undefined : this.allocate('float32', s.size))),
+      };
+      c = { kind: 'wasm', kernel, module, converted };
     }
     this.compiled.set(kernel, c);
     return c;
@@ -184,7 +199,8 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     }
     this.stats.wasmKernels++;
     const n = sizeOf(kernel.kernel.outDims);
-    const params = this.params([...operands.map((o) => o.offset), output.offset]);
+    const inputs = kernel.converted === undefined ? operands : this.convert(kernel.converted, operands);
+    const params = this.params([...inputs.map((o) => o.offset), output.offset]);
     this.pool.run(kernel.module, 0, n, ELEMENTWISE_CHUNK, params, n >= PARALLEL_MIN_WORK);
   }
 
@@ -213,6 +229,20 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       case 'conv2d': return wasmConv2d(this.ctx, call, operands, outputs);
       default: return false;
     }
+  }
+
+  /** Writes the converted float32 operands and returns the operand list the rewritten kernel reads. */
+  private convert(c: ConvertedOperands, operands: readonly WasmBuffer[]): WasmBuffer[] {
+    const out = [...operands];
+    const los: WasmBuffer[] = [];
+    c.splits.forEach((s, i) => {
+      const src = operands[s.operand];
+      const lo = c.lo[i];
+      convertSplit(this.heap.f64(src.offset, s.size), this.heap.f32(c.hi[i].offset, s.size), lo === undefined ? undefined : this.heap.f32(lo.offset, s.size));
+      out[s.operand] = c.hi[i];
+      if (lo !== undefined) los.push(lo);
+    });
+    return [...out, ...los];
   }
 
   private cpuView(b: WasmBuffer): CpuBuffer {

@@ -185,3 +185,42 @@ describe('wasm elementwise layout and precision', () => {
     expect(err('float32')).toBeLessThan(1e-6);
   });
 });
+
+// Channels-last BN ([M, C], per-channel float64 vectors): with float32 lanes the backend converts the
+// float64 vectors to float32 hi (+ lo for the mean) once per dispatch (split-operands.ts). The oracle is
+// float32 arithmetic written out here with Math.fround — hi = f32(mean), lo = f32(mean − hi),
+// y = f32(f32(f32(f32(x − hi) − lo)·f32(a)) + b) — which both the converted and the in-line form must
+// match bit for bit.
+describe('wasm float32 lanes with float64 per-channel vectors', () => {
+  it.each([
+    ['[37, 1031] (vector body and scalar tail)', [37, 1031]],
+    ['[5, 3, 64] (channels innermost, rows of 64)', [5, 3, 64]],
+  ] as const)('%s: converted once per dispatch, bit-identical to float32 arithmetic', (_, dims) => {
+    const c = dims[dims.length - 1];
+    const k = kernel([op('float32', [...dims]), op('float64', [c]), op('float64', [c]), op('float32', [c])], [...dims], bnExpr);
+    const x = randomValues(sizeOf(dims), { seed: 3, offset: 1e4 });
+    const mean = Array.from({ length: c }, (_, i) => 1e4 + Math.sin(i) * 0.77 + 1e-9 * i);
+    const a = Array.from({ length: c }, (_, i) => 0.5 + Math.cos(i) * 0.3);
+    const b = Array.from({ length: c }, (_, i) => Math.fround(0.01 * i));
+    const inputs = [storage('float32', x), storage('float64', mean), storage('float64', a), storage('float32', b)];
+    const be = wasm('float32', 2);
+    expect((be.compile(k) as { converted?: unknown }).converted, 'the vectors are converted').toBeDefined();
+    const got = runKernel(be, k, inputs) as Float32Array;
+    const f = Math.fround;
+    const xs = inputs[0] as Float32Array;
+    for (let i = 0; i < xs.length; i++) {
+      const ch = i % c;
+      const hi = f(mean[ch]);
+      const lo = f(mean[ch] - hi);
+      const want = f(f(f(f(f(xs[i] - hi) - lo) * f(a[ch]))) + b[ch]);
+      if (got[i] !== want) expect({ i, got: got[i] }).toEqual({ i, got: want });
+    }
+  });
+
+  it('leaves float64 lanes and splat (per-row) operands alone', () => {
+    const k = kernel([op('float32', [4, 7, 9, 13]), op('float64', [7, 1, 1]), op('float64', [7, 1, 1]), op('float32', [7, 1, 1])], [4, 7, 9, 13], bnExpr);
+    expect((wasm('float32', 1).compile(k) as { converted?: unknown }).converted).toBeUndefined();
+    const cl = kernel([op('float32', [37, 1031]), op('float64', [1031]), op('float64', [1031]), op('float32', [1031])], [37, 1031], bnExpr);
+    expect((wasm('float64', 1).compile(cl) as { converted?: unknown }).converted).toBeUndefined();
+  });
+});
