@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import type { Backend } from '../../../runtime/backend.js';
 import { CpuBackend } from '../../../runtime/cpu/cpu-backend.js';
-import { BLOCK, MIN_TILE, SEGMENT, VERTICAL_ROWS } from '../../../runtime/wasm/routines/moments.js';
+import { BLOCK, MIN_TILE, SEGMENT, VERTICAL_ROWS } from '../../../runtime/wasm/routines/moments/layout.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { mulberry32 } from '../../helpers/random.js';
 import { runRoutineOn, values } from './kernel-reference.js';

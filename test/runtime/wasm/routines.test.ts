@@ -9,7 +9,7 @@ import type { DType, Storage } from '../../../core/dtype.js';
 import { sizeOf, stridesOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
 import { CpuBackend } from '../../../runtime/cpu/cpu-backend.js';
-import { momentsLayout } from '../../../runtime/wasm/routines/moments.js';
+import { momentsLayout } from '../../../runtime/wasm/routines/moments/layout.js';
 import { maxError } from '../../helpers/compare.js';
 import { randomValues } from '../../helpers/random.js';
 import { backendsByThreads, runRoutineOn, storage, values } from './kernel-reference.js';

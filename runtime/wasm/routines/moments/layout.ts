@@ -1,0 +1,96 @@
+// The moments routine's shared vocabulary: the [R0, K, R1] layout its axes merge into, the block and
+// segment sizes that fix its reduction order, the module's exports, and what a driver works on.
+
+import type { PoolModule } from '../../pool.js';
+import type { WasmBuffer, WasmRoutineContext } from '../context.js';
+
+/** Elements per horizontal segment: a run longer than this is split (fixed, shape-independent). */
+export const SEGMENT = 16384;
+
+/**
+ * Values per horizontal block (a multiple of 16 dividing SEGMENT): 4 KiB stays in L1 between passes,
+ * and each of the 16 f32 lanes sums at most 64 terms (128 when the block gathers short runs). Smaller
+ * blocks lose more time to the per-block work than they gain in accuracy.
+ */
+export const BLOCK = 1024;
+
+/** Extra passes over a block whose estimated mean was off by more than its standard deviation. */
+export const MAX_REFINES = 2;
+
+/**
+ * Values per vertical row block (rows per block = ceil(BLOCK / rowLength)); rows of at least this many
+ * values form one block (the column blocks give the parallelism), so partial sums never take more than
+ * a fraction of the input's size.
+ */
+export const VERTICAL_BLOCK = 65536;
+
+/** Columns per vertical column block (16 KiB of float64 accumulators). */
+export const COLUMN_BLOCK = 2048;
+
+/**
+ * Rows per vertical block in float32: each f32 lane (one column) sums at most this many terms before
+ * float64 takes over.
+ */
+export const VERTICAL_ROWS = 64;
+
+/**
+ * Rows of at least this many columns (their first multiple of 4; the rest in a strip) are read along
+ * their length in tiles, narrower ones in column strips held in registers (the measured crossover lies
+ * between 64 and 96 columns).
+ */
+export const MIN_TILE = 96;
+
+/** Columns per tile at most (12 KiB of work slots, in L1 with the rows streaming through). */
+export const MAX_TILE = 1024;
+
+/** Values per vertical row group (a whole number of blocks), the unit of parallelism along rows. */
+export const VERTICAL_GROUP = 1 << 18;
+
+/** Runs shorter than this are accumulated vertically. */
+export const MIN_HORIZONTAL_RUN = 16;
+
+export interface MomentsLayout {
+  readonly r0: number;
+  readonly k: number;
+  readonly r1: number;
+}
+
+/** Merge the input axes into [R0, K, R1], or undefined when reduced and kept axes interleave more. */
+export function momentsLayout(inDims: readonly number[], axes: readonly number[]): MomentsLayout | undefined {
+  const segs: { reduced: boolean; size: number }[] = [];
+  inDims.forEach((d, i) => {
+    if (d === 1) return;
+    const reduced = axes.includes(i);
+    const last = segs[segs.length - 1];
+    if (last !== undefined && last.reduced === reduced) last.size *= d;
+    else segs.push({ reduced, size: d });
+  });
+  // Everything reduced: one long run per (only) kept position.
+  if (segs.length === 1 && segs[0].reduced) return { r0: 1, k: 1, r1: segs[0].size };
+  let i = 0;
+  let r0 = 1;
+  let k = 1;
+  let r1 = 1;
+  if (i < segs.length && segs[i].reduced) r0 = segs[i++].size;
+  if (i < segs.length && !segs[i].reduced) k = segs[i++].size;
+  if (i < segs.length && segs[i].reduced) r1 = segs[i++].size;
+  return i === segs.length ? { r0, k, r1 } : undefined;
+}
+
+export const MOMENTS_EXPORTS = ['hstat', 'hsum', 'hsq', 'vsum', 'vsq', 'vstat', 'vtile'] as const;
+
+export const [HSTAT, HSUM, HSQ, VSUM, VSQ, VSTAT, VTILE] = [0, 1, 2, 3, 4, 5, 6];
+
+/** Per kept position: the mean and M2 = Σ(x − mean)² (the variance is M2 / count). */
+export interface Moments {
+  readonly mean: Float64Array;
+  readonly m2: Float64Array;
+}
+
+export interface MomentsRun {
+  readonly ctx: WasmRoutineContext;
+  readonly mod: PoolModule;
+  readonly x: WasmBuffer;
+  readonly layout: MomentsLayout;
+  readonly parallel: boolean;
+}

@@ -1,0 +1,20 @@
+// The moments module: every kernel of both paths, exported in MOMENTS_EXPORTS order.
+
+import { MEMORY_IMPORT } from '../../elementwise.js';
+import { ModuleBuilder } from '../../encoder/index.js';
+import { horizontal, vertical } from './float64.js';
+import { blockStats } from './horizontal-blocks.js';
+import { verticalBlockStats } from './vertical-strips.js';
+import { verticalTileStats } from './vertical-tiles.js';
+
+export function buildMomentsModule(): Uint8Array {
+  const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
+  m.addFunction(blockStats(), 'hstat');
+  m.addFunction(horizontal(false), 'hsum');
+  m.addFunction(horizontal(true), 'hsq');
+  m.addFunction(vertical(false), 'vsum');
+  m.addFunction(vertical(true), 'vsq');
+  m.addFunction(verticalBlockStats(), 'vstat');
+  m.addFunction(verticalTileStats(), 'vtile');
+  return m.encode();
+}

@@ -1,0 +1,76 @@
+// The driver of the channels-last float32 statistics: strips or tiles per row group, then Chan's
+// update across row groups and across the R1 columns of each channel, in index order.
+
+import { MAX_TILE, MIN_TILE, type Moments, type MomentsRun, VERTICAL_GROUP, VERTICAL_ROWS, VSTAT, VTILE } from './layout.js';
+import { STRIP } from './vertical-strips.js';
+import { SLOT } from './vertical-tiles.js';
+
+/**
+ * Channels-last in float32 blocks: strips of columns (one f32 lane each) over blocks of VERTICAL_ROWS
+ * rows, merged by Chan's update per row group in wasm, then here across row groups and across the R1
+ * columns of each channel, in index order. Units (row group, strip) depend on the shape only.
+ */
+export function verticalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun): Moments {
+  const { r0, k, r1 } = layout;
+  const L = k * r1;
+  const lp = Math.ceil(L / 4) * 4;
+  const rpg = VERTICAL_ROWS * Math.max(1, Math.ceil(VERTICAL_GROUP / L / VERTICAL_ROWS));
+  const nrg = Math.ceil(r0 / rpg);
+  const tail = L % 4;
+  const l4 = L - tail;
+  const tiled = l4 >= MIN_TILE;
+  const nfull = tiled ? 0 : Math.floor(L / STRIP);
+  const nquad = tiled ? 0 : Math.floor((L % STRIP) / 4);
+  const nstrips = nfull + nquad + (tail > 0 ? 1 : 0);
+  const ntiles = Math.ceil(l4 / MAX_TILE);
+  const tile = 4 * Math.ceil(l4 / 4 / ntiles);
+  const heap = ctx.heap;
+  const meanP = heap.alloc(nrg * lp * 8);
+  const m2P = heap.alloc(nrg * lp * 8);
+  const work = tiled ? heap.alloc(ctx.pool.threads * tile * (SLOT / 4)) : 0;
+  try {
+    if (tiled) ctx.pool.run(mod, VTILE, nrg * ntiles, 1, ctx.params([x.offset, L, r0, rpg, ntiles, tile, l4, meanP, m2P, lp, work]), parallel);
+    if (nstrips > 0) ctx.pool.run(mod, VSTAT, nrg * nstrips, 1, ctx.params([x.offset, L, r0, rpg, nstrips, nfull, nquad, tail, meanP, m2P, lp]), parallel);
+    const pm = heap.f64(meanP, nrg * lp);
+    const pq = heap.f64(m2P, nrg * lp);
+    if (nrg === 1 && r1 === 1) return { mean: pm.slice(0, k), m2: pq.slice(0, k) };
+    const mean = new Float64Array(k);
+    const m2 = new Float64Array(k);
+    // Chan, Golub & LeVeque: a column's row groups in order, then a channel's R1 columns in order.
+    for (let c = 0; c < k; c++) {
+      let n = 0;
+      let mc = 0;
+      let m2c = 0;
+      for (let j = c * r1; j < (c + 1) * r1; j++) {
+        let nj = Math.min(rpg, r0);
+        let mj = pm[j];
+        let m2j = pq[j];
+        for (let g = 1; g < nrg; g++) {
+          const nb = Math.min(rpg, r0 - g * rpg);
+          const nn = nj + nb;
+          const delta = pm[g * lp + j] - mj;
+          mj += (delta * nb) / nn;
+          m2j += pq[g * lp + j] + delta * delta * ((nj * nb) / nn);
+          nj = nn;
+        }
+        if (n === 0) {
+          mc = mj;
+          m2c = m2j;
+        } else {
+          const nn = n + nj;
+          const delta = mj - mc;
+          mc += (delta * nj) / nn;
+          m2c += m2j + delta * delta * ((n * nj) / nn);
+        }
+        n += nj;
+      }
+      mean[c] = mc;
+      m2[c] = m2c;
+    }
+    return { mean, m2 };
+  } finally {
+    heap.release(meanP);
+    heap.release(m2P);
+    if (tiled) heap.release(work);
+  }
+}
