@@ -6,5 +6,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    // gc() for the tests that check what survives a collection (IoBinding views).
+    execArgv: ['--expose-gc'],
   },
 });

@@ -17,6 +17,7 @@ export interface Backend<Buf = unknown, Compiled = unknown> {
   /**
    * A buffer holding a plan constant. Plans never write constants, so a backend whose memory is the
    * host's may share `data` instead of copying it (the cpu backend does: weights are not held twice).
+   * Graphs are immutable, so their initializer arrays must not be changed after a session runs them.
    */
   constant(dtype: DType, data: Storage): Buf;
   /** A copy of the buffer's contents. */

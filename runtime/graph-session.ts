@@ -66,8 +66,16 @@ export class GraphSession {
 
   constructor(readonly graph: Graph, options: GraphSessionOptions = {}) {
     const name = options.backend ?? 'cpu';
+    const site = { op: 'GraphSession', node: graph.name };
+    const { threads, precision } = options;
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+      throw new ArgumentError(site, 'threads', 'a positive integer', String(threads));
+    }
+    if (precision !== undefined && precision !== 'float64' && precision !== 'float32') {
+      throw new ArgumentError(site, 'precision', "'float64' or 'float32'", `'${String(precision)}'`);
+    }
     if (options.precision !== undefined && name !== 'wasm') {
-      throw new ArgumentError({ op: 'GraphSession', node: graph.name }, 'precision', "to be left out with backend 'cpu' (it applies to backend 'wasm')", `'${options.precision}'`);
+      throw new ArgumentError(site, 'precision', "to be left out with backend 'cpu' (it applies to backend 'wasm')", `'${options.precision}'`);
     }
     this.backend = createBackend(name, options);
     this.fuse = options.fuse ?? true;
@@ -120,7 +128,7 @@ export class GraphSession {
   /**
    * Inputs and outputs resident in the backend's memory for these input dims (inputs with a static shape may be left
    * out; symbolic dims are bound as a feed would bind them). The binding has buffers of its own, so other runs
-   * of the session never touch them.
+   * of the session never touch them; each call allocates them anew, so bind once and run many times.
    */
   bind(inputDims: Readonly<Record<string, readonly number[]>> = {}): IoBinding {
     const dims = bindInputs(this.graph, dimsOfFeeds(this.graph, inputDims));

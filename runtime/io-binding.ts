@@ -7,8 +7,10 @@
 // plan inputs: the memory plan gives them storage of their own); an output view shows the latest
 // run's result and is overwritten by the next run — copy it (`slice()`) to keep it. Outputs are for
 // reading: an output that is also read by the plan (a graph output that is an initializer) is the
-// storage the kernels read, so writing it changes later runs (never the graph itself). Views stay valid
-// while the session lives (the wasm backend's shared memory never detaches when it grows).
+// storage the kernels read, so writing it changes later runs (never the graph itself). A view stays
+// valid as long as it is referenced, even after its binding is dropped (it keeps its memory from being
+// reused), and when the wasm memory grows (a shared memory never detaches). Each `bind` allocates a
+// plan's buffers anew: bind once and run many times.
 
 import { FeedError } from '../core/errors.js';
 import { hostTensor, HostTensor } from '../core/tensor.js';

@@ -117,25 +117,39 @@ const JOIN_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 const constKey = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
 
 /**
+ * Where float32 lanes split a float64 operand into hi + lo: at `v ± operand`, the rhs of an add or a
+ * sub, else the lhs of an add (one side per node; the other float64 side, if any, rounds to float32).
+ * The operand and the other side, or undefined. The one rule for elementwise.ts and split-operands.ts.
+ */
+export function splitAddend(e: ScalarExpr, isFloat64: (j: number) => boolean): { readonly operand: number; readonly other: ScalarExpr } | undefined {
+  if (e.kind !== 'binary' || (e.fn !== 'add' && e.fn !== 'sub')) return undefined;
+  if (e.rhs.kind === 'operand' && isFloat64(e.rhs.index)) return { operand: e.rhs.index, other: e.lhs };
+  if (e.fn === 'add' && e.lhs.kind === 'operand' && isFloat64(e.lhs.index)) return { operand: e.lhs.index, other: e.rhs };
+  return undefined;
+}
+
+/** The operands `splitAddend` picks anywhere in the expression. */
+export function splitAddends(expr: ScalarExpr, isFloat64: (j: number) => boolean): ReadonlySet<number> {
+  const out = new Set<number>();
+  const visit = (e: ScalarExpr): void => {
+    if (e.kind === 'unary') visit(e.arg);
+    if (e.kind !== 'binary') return;
+    const s = splitAddend(e, isFloat64);
+    if (s !== undefined) out.add(s.operand);
+    visit(e.lhs);
+    visit(e.rhs);
+  };
+  visit(expr);
+  return out;
+}
+
+/**
  * float32 lanes: the float64 operands added or subtracted directly (a training-mode BN mean). Each is
  * split into float32 hi + lo so that the sum keeps ~48 bits instead of rounding the operand to 24.
  */
 function compensated(k: ElementwiseKernel, lanes: Lanes): ReadonlySet<number> {
-  const out = new Set<number>();
-  if (lanes.scalar !== 'f32') return out;
-  const visit = (e: ScalarExpr): void => {
-    if (e.kind === 'unary') visit(e.arg);
-    if (e.kind !== 'binary') return;
-    if (e.fn === 'add' || e.fn === 'sub') {
-      for (const side of e.fn === 'add' ? [e.lhs, e.rhs] : [e.rhs]) {
-        if (side.kind === 'operand' && k.operands[side.index].dtype === 'float64') out.add(side.index);
-      }
-    }
-    visit(e.lhs);
-    visit(e.rhs);
-  };
-  visit(k.expr);
-  return out;
+  if (lanes.scalar !== 'f32') return new Set();
+  return splitAddends(k.expr, (j) => k.operands[j].dtype === 'float64');
 }
 
 /** The module bytes of one elementwise kernel (exports `run`). */
@@ -515,12 +529,11 @@ class ElementwiseEmitter {
         if (e.fn === 'pow') throw new Error('unreachable: pow');
         // v ± (hi + lo) as (v ± hi) ± lo: v − hi is exact when v is near the operand (Sterbenz), so the
         // difference keeps the float64 operand's precision (the BN case x − mean on offset data).
-        const rhsLo = e.rhs.kind === 'operand' ? w.lo(e.rhs.index) : undefined;
-        const lhsLo = e.lhs.kind === 'operand' && e.fn === 'add' ? w.lo(e.lhs.index) : undefined;
-        if ((e.fn === 'add' || e.fn === 'sub') && (rhsLo !== undefined || lhsLo !== undefined)) {
-          const [v, split, lo] = rhsLo !== undefined ? [e.lhs, e.rhs, rhsLo] : [e.rhs, e.lhs, lhsLo as Local];
-          this.walk(v, w);
-          this.walk(split, w);
+        const split = splitAddend(e, (j) => w.lo(j) !== undefined);
+        const lo = split === undefined ? undefined : w.lo(split.operand);
+        if (split !== undefined && lo !== undefined) {
+          this.walk(split.other, w);
+          f.get(w.operand(split.operand));
           w.apply(e.fn);
           f.get(lo);
           w.apply(e.fn);

@@ -7,11 +7,11 @@
 // operand holds lo, and every `v ± operand j` that the code generator would split becomes
 // `(v ± hi) ± lo` explicitly. The arithmetic is exactly what the generated code does in-line (hi =
 // f32(x), lo = f32(x − hi), the same operations in the same order), so results are bit-identical; only
-// the conversions move out of the loop.
+// the conversions move out of the loop. Which operand a node splits is one rule, `splitAddend`.
 
 import { sizeOf } from '../../core/shape.js';
 import type { ElementwiseKernel, KernelOperand, ScalarExpr } from '../../ops/kernel-ir.js';
-import { rowLayout } from './elementwise.js';
+import { rowLayout, splitAddend, splitAddends } from './elementwise.js';
 
 /** One converted operand: `operand` of the original kernel; `lo` is the appended operand's index. */
 export interface SplitOperand {
@@ -28,45 +28,27 @@ export interface SplitKernel {
 /** A float64 operand is worth converting once when it is a vector along rows and small beside the output. */
 const MAX_FRACTION = 1 / 8;
 
-/** Whether operand j appears directly as an addend (either side of add, the rhs of sub). */
-function isAddend(e: ScalarExpr, j: number): boolean {
-  switch (e.kind) {
-    case 'operand':
-    case 'const':
-      return false;
-    case 'unary':
-      return isAddend(e.arg, j);
-    case 'binary': {
-      const direct = (s: ScalarExpr): boolean => s.kind === 'operand' && s.index === j;
-      if ((e.fn === 'add' && (direct(e.lhs) || direct(e.rhs))) || (e.fn === 'sub' && direct(e.rhs))) return true;
-      return isAddend(e.lhs, j) || isAddend(e.rhs, j);
-    }
-  }
-}
-
 /**
- * `v ± operand` → `(v ± hi) ± lo` for the split operands, in the same places and order as the code
- * generator's in-line split (elementwise.ts: the rhs operand first, then the lhs of an add).
+ * `v ± operand` → `(v ± hi) ± lo` for the converted operands, at exactly the nodes where the code
+ * generator would split them in-line (`splitAddend` over the original kernel's float64 operands); a
+ * node that splits a float64 operand left unconverted stays as it is, for the generator to split.
  */
-function rewrite(e: ScalarExpr, lo: ReadonlyMap<number, number>): ScalarExpr {
+function rewrite(e: ScalarExpr, isFloat64: (j: number) => boolean, lo: ReadonlyMap<number, number>): ScalarExpr {
   switch (e.kind) {
     case 'operand':
     case 'const':
       return e;
     case 'unary':
-      return { ...e, arg: rewrite(e.arg, lo) };
+      return { ...e, arg: rewrite(e.arg, isFloat64, lo) };
     case 'binary': {
-      const loOf = (s: ScalarExpr): number | undefined => (s.kind === 'operand' ? lo.get(s.index) : undefined);
-      if (e.fn === 'add' || e.fn === 'sub') {
-        const rhsLo = loOf(e.rhs);
-        const lhsLo = e.fn === 'add' ? loOf(e.lhs) : undefined;
-        if (rhsLo !== undefined || lhsLo !== undefined) {
-          const [v, split, l] = rhsLo !== undefined ? [e.lhs, e.rhs, rhsLo] : [e.rhs, e.lhs, lhsLo as number];
-          const inner: ScalarExpr = { kind: 'binary', fn: e.fn, lhs: rewrite(v, lo), rhs: split };
-          return { kind: 'binary', fn: e.fn, lhs: inner, rhs: { kind: 'operand', index: l } };
-        }
+      const split = splitAddend(e, isFloat64);
+      const l = split === undefined ? undefined : lo.get(split.operand);
+      if (split !== undefined && l !== undefined) {
+        const hi: ScalarExpr = { kind: 'operand', index: split.operand };
+        const inner: ScalarExpr = { kind: 'binary', fn: e.fn, lhs: rewrite(split.other, isFloat64, lo), rhs: hi };
+        return { kind: 'binary', fn: e.fn, lhs: inner, rhs: { kind: 'operand', index: l } };
       }
-      return { ...e, lhs: rewrite(e.lhs, lo), rhs: rewrite(e.rhs, lo) };
+      return { ...e, lhs: rewrite(e.lhs, isFloat64, lo), rhs: rewrite(e.rhs, isFloat64, lo) };
     }
   }
 }
@@ -81,14 +63,16 @@ export function splitFloat64Operands(k: ElementwiseKernel): SplitKernel | undefi
     .filter(({ o, j }) => o.dtype === 'float64' && strides[j][inner] === 1 && sizeOf(o.dims) <= outSize * MAX_FRACTION);
   if (candidates.length === 0) return undefined;
   const operands: KernelOperand[] = k.operands.map((o, j) => (candidates.some((c) => c.j === j) ? { dtype: 'float32', dims: o.dims } : o));
+  const isFloat64 = (j: number): boolean => k.operands[j].dtype === 'float64';
+  const addends = splitAddends(k.expr, isFloat64);
   const lo = new Map<number, number>();
   const splits: SplitOperand[] = candidates.map(({ o, j }) => {
-    if (!isAddend(k.expr, j)) return { operand: j, size: sizeOf(o.dims) };
+    if (!addends.has(j)) return { operand: j, size: sizeOf(o.dims) };
     lo.set(j, operands.length);
     operands.push({ dtype: 'float32', dims: o.dims });
     return { operand: j, size: sizeOf(o.dims), lo: lo.get(j) };
   });
-  return { kernel: { ...k, operands, expr: rewrite(k.expr, lo) }, splits };
+  return { kernel: { ...k, operands, expr: rewrite(k.expr, isFloat64, lo) }, splits };
 }
 
 /** hi = f32(x), lo = f32(x − hi), element by element (lo omitted when there is no addend use). */

@@ -36,13 +36,14 @@ export interface WasmBackendOptions {
   readonly heap?: HeapOptions;
 }
 
-/** A compiled elementwise kernel: a wasm function, or the CPU backend's JavaScript (with the reason). */
 /** Float64 operands converted once per dispatch into these float32 buffers (split-operands.ts). */
 interface ConvertedOperands {
   readonly splits: readonly SplitOperand[];
   readonly hi: readonly WasmBuffer[];
   readonly lo: readonly (WasmBuffer | undefined)[];
 }
+
+/** A compiled elementwise kernel: a wasm function, or the CPU backend's JavaScript (with the reason). */
 
 export type WasmKernel =
   | { readonly kind: 'wasm'; readonly kernel: ElementwiseKernel; readonly module: PoolModule; readonly converted?: ConvertedOperands }
@@ -97,6 +98,8 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
   private readonly compiled = new WeakMap<ElementwiseKernel, WasmKernel>();
   private readonly paramsAt: number;
   private readonly regions: FinalizationRegistry<number>;
+  /** Typed-array views handed out by `storage`, each holding its allocation's region. */
+  private readonly viewRegions = new WeakMap<object, object>();
   private readonly ctx: WasmRoutineContext;
   private disposed = false;
 
@@ -161,9 +164,15 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     return buf;
   }
 
-  /** A view of the shared memory: it stays valid when the memory grows (a shared memory never detaches). */
+  /**
+   * A view of the shared memory: it stays valid when the memory grows (a shared memory never
+   * detaches), and it keeps its allocation alive (the region is released only when no buffer and no
+   * view handed out here references it).
+   */
   storage(buf: WasmBuffer): Storage {
-    return this.heap.view(buf.dtype, buf.offset, buf.size);
+    const view = this.heap.view(buf.dtype, buf.offset, buf.size);
+    this.viewRegions.set(view, buf.region);
+    return view;
   }
 
   compile(kernel: ElementwiseKernel): WasmKernel {

@@ -8,6 +8,7 @@ import type { Graph } from '../../compiler/ir/types.js';
 import { ArgumentError, FeedError } from '../../core/errors.js';
 import { hostTensor } from '../../core/tensor.js';
 import { GraphSession, type GraphSessionOptions } from '../../runtime/graph-session.js';
+import type { IoBinding } from '../../runtime/io-binding.js';
 
 const C = 3;
 const SCALE = [1.5, 0.5, -2];
@@ -124,6 +125,31 @@ describe.each(CONFIGS)('IoBinding on %s', (_, options) => {
   });
 });
 
+describe('IoBinding views and garbage collection', () => {
+  it('a kept output view outlives its binding: its memory is not reused after a collection', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'vitest runs with --expose-gc').toBeTypeOf('function');
+    const s = session(bnGraph(false), { backend: 'wasm', threads: 1 });
+    let io: IoBinding | undefined = s.bind({ x: [1, C, 4, 5] });
+    fill(io.inputs.x.data as Float32Array, 1);
+    io.run();
+    const view = io.outputs.y.data as Float32Array;
+    const kept = Float32Array.from(view);
+    io = undefined;
+    for (let i = 0; i < 5; i++) {
+      gc?.();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // New bindings of the same size would take the freed memory and overwrite it.
+    for (let i = 0; i < 4; i++) {
+      const other = s.bind({ x: [1, C, 4, 5] });
+      fill(other.inputs.x.data as Float32Array, 50 + i);
+      other.run();
+    }
+    expect(Array.from(view)).toEqual(Array.from(kept));
+  });
+});
+
 describe('IoBinding errors', () => {
   const s = session(bnGraph(false), { backend: 'cpu' });
   it('needs the dims of symbolic inputs and rejects unknown names', () => {
@@ -156,6 +182,11 @@ describe('IoBinding errors', () => {
     expect(Array.from(io.outputs.y.data as Float32Array)).toEqual([3, 8]);
     (io.outputs.w.data as Float32Array).fill(0);
     expect(Array.from(g.initializers.get(g.outputs[1].id)?.data as Float32Array)).toEqual([3, 4]);
+  });
+  it('rejects bad threads and precision values with typed errors naming the argument', () => {
+    expect(() => new GraphSession(bnGraph(false), { backend: 'wasm', threads: 0 })).toThrow(ArgumentError);
+    expect(() => new GraphSession(bnGraph(false), { backend: 'wasm', threads: 1.5 })).toThrow("GraphSession 'bn': argument 'threads' expected a positive integer, got 1.5");
+    expect(() => new GraphSession(bnGraph(false), { backend: 'wasm', precision: 'half' as never })).toThrow("argument 'precision' expected 'float64' or 'float32', got 'half'");
   });
   it("rejects option 'precision' on the cpu backend", () => {
     expect(() => new GraphSession(bnGraph(false), { backend: 'cpu', precision: 'float32' })).toThrow(ArgumentError);

@@ -16,7 +16,7 @@ export const PANEL = 8;
 /** Bytes of one packed panel row (8 float32). */
 export const PANEL_ROW_BYTES = PANEL * 4;
 /** i8x16.shuffle byte lanes selecting 32-bit lanes `l` (0–3 from a, 4–7 from b). */
-function lanes32(l: readonly number[]): number[] {
+export function lanes32(l: readonly number[]): number[] {
   return l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
 }
 

@@ -14,7 +14,7 @@
 import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
 import { MEMORY_IMPORT } from '../elementwise.js';
 import { addConst, forUp, loadNamedParams, minU } from '../codegen-util.js';
-import { microKernelBlock, PANEL, PANEL_ROW_BYTES, TILE_TMP_BYTES } from './gemm.js';
+import { lanes32, microKernelBlock, PANEL, PANEL_ROW_BYTES, TILE_TMP_BYTES } from './gemm.js';
 import { GROUP } from './winograd-tiles.js';
 import { emitTransform2d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from './winograd-transforms.js';
 
@@ -22,9 +22,6 @@ import { emitTransform2d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from './winogra
 export const XI = 16;
 /** Bytes before the per-thread V buffer (the micro-kernel's edge tile, rounded to a cache line). */
 export const SCRATCH_HEAD_BYTES = 128;
-
-/** i8x16.shuffle byte lanes selecting 32-bit lanes `l` (0–3 from a, 4–7 from b). */
-const lanes32 = (l: readonly number[]): number[] => l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
 
 const grid = (f: FunctionBuilder, rows: number, cols: number, type: 'v128' | 'f32'): Local[][] =>
   Array.from({ length: rows }, () => Array.from({ length: cols }, () => f.local(type)));
@@ -94,7 +91,8 @@ export const winogradConvParams = (p: WinogradConvParams): number[] => CONV_PARA
  * output channels). params: CONV_PARAMS; `table` holds the group records (winograd-tiles.ts) of one
  * image's tiles, `scratchBase + tid·scratchStride` the thread's [edge tile][V][m][U rows if fused].
  * fused = 1: each row block's filters are transformed here into the thread's scratch (for calls with
- * one or two units per channel chunk, where a transformed U would be written and read back only once).
+ * at most FUSED_MAX_UNITS (winograd.ts) image × tile-block units, where a transformed U would be written
+ * and read back only once).
  */
 function convUnit(block: number, filters: number): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);

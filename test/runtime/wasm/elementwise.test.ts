@@ -217,6 +217,37 @@ describe('wasm float32 lanes with float64 per-channel vectors', () => {
     }
   });
 
+  // The same rows computed with the vectors converted ([64, C]: an operand of C ≤ 1/8 of the output)
+  // and in-line ([4, C]: not small enough to convert) must agree bit for bit, whatever the expression:
+  // addends on either side, both sides float64, nesting, an operand also used as a factor, and a
+  // float64 per-row operand [M, 1] (never converted) beside a converted vector.
+  const A = E.operand(1);
+  const B = E.operand(2);
+  it.each([
+    ['(x + a) + (a + b)', E.add(E.add(X, A), E.add(A, B)), false],
+    ['(x − a)·a', E.mul(E.sub(X, A), A), false],
+    ['(x − a) − b', E.sub(E.sub(X, A), B), false],
+    ['a + x', E.add(A, X), false],
+    ['a − x', E.sub(A, X), false],
+    ['a + b', E.add(A, B), false],
+    ['x + (a + b), b per row', E.add(X, E.add(A, B)), true],
+    ['a + b, b per row', E.add(A, B), true],
+    ['x·0 + (a − b), b per row', E.add(E.mul(X, E.const(0)), E.sub(A, B)), true],
+    ['(x − a) + (a + b), b per row', E.add(E.sub(X, A), E.add(A, B)), true],
+  ] as const)('%s: converted and in-line agree bit for bit', (_, expr, perRow) => {
+    const c = 37;
+    const mk = (r: number): ElementwiseKernel => kernel([op('float32', [r, c]), op('float64', [c]), op('float64', perRow ? [r, 1] : [c])], [r, c], expr);
+    const rows = (r: number): number[] => Array.from({ length: r * c }, (_, i) => 1e4 + Math.sin(i * 1.7));
+    const a = Array.from({ length: c }, (_, i) => 1e4 + Math.sin(i) * 0.77 + 1e-7 * i);
+    const b = (r: number): number[] => (perRow ? Array.from({ length: r }, (_, i) => -1e4 + Math.sin(i) * 0.123456789) : Array.from({ length: c }, (_, i) => -1e4 + Math.cos(i) * 0.33 + 3e-7 * i));
+    const be = wasm('float32', 1);
+    expect((be.compile(mk(4)) as { converted?: unknown }).converted).toBeUndefined();
+    expect((be.compile(mk(64)) as { converted?: unknown }).converted).toBeDefined();
+    const inline = runKernel(be, mk(4), [storage('float32', rows(4)), storage('float64', a), storage('float64', b(4))]);
+    const converted = runKernel(be, mk(64), [storage('float32', rows(64)), storage('float64', a), storage('float64', b(64))]);
+    expect(Array.from(converted.slice(0, 4 * c) as Float32Array)).toEqual(Array.from(inline as Float32Array));
+  });
+
   it('leaves float64 lanes and splat (per-row) operands alone', () => {
     const k = kernel([op('float32', [4, 7, 9, 13]), op('float64', [7, 1, 1]), op('float64', [7, 1, 1]), op('float32', [7, 1, 1])], [4, 7, 9, 13], bnExpr);
     expect((wasm('float32', 1).compile(k) as { converted?: unknown }).converted).toBeUndefined();

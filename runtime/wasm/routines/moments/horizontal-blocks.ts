@@ -4,7 +4,7 @@
 import { addConst, loadNamedParams, minU, read } from '../../codegen-util.js';
 import { FunctionBuilder, type Local } from '../../encoder/index.js';
 import { emitLaneSum, emitPieceLoop, emitSmallIntToF64 } from './emit.js';
-import { BLOCK, HSTAT, MAX_REFINES, type Moments, type MomentsRun, SEGMENT } from './layout.js';
+import { BLOCK, ChanMerge, HSTAT, MAX_REFINES, type Moments, type MomentsRun, SEGMENT } from './layout.js';
 
 /**
  * s(start, end, tid, params): partial[u] = (mean, M2) of unit u = (channel c, run group g, segment s):
@@ -162,22 +162,13 @@ export function horizontalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun):
     const m2 = new Float64Array(k);
     // Chan, Golub & LeVeque: each channel's units in index order (g, then s), whatever the thread count.
     for (let c = 0, u = 0; c < k; c++) {
-      let n = 0;
-      let mc = 0;
-      let m2c = 0;
+      const merged = new ChanMerge();
       for (let g = 0; g < ngroups; g++) {
         const runs = Math.min(ga, r0 - g * ga);
-        for (let s = 0; s < nseg; s++, u++) {
-          const nb = runs * Math.min(SEGMENT, r1 - s * SEGMENT);
-          const nn = n + nb;
-          const delta = p[2 * u] - mc;
-          mc += (delta * nb) / nn;
-          m2c += p[2 * u + 1] + delta * delta * ((n * nb) / nn);
-          n = nn;
-        }
+        for (let s = 0; s < nseg; s++, u++) merged.add(runs * Math.min(SEGMENT, r1 - s * SEGMENT), p[2 * u], p[2 * u + 1]);
       }
-      mean[c] = mc;
-      m2[c] = m2c;
+      mean[c] = merged.mean;
+      m2[c] = merged.m2;
     }
     return { mean, m2 };
   } finally {

@@ -94,3 +94,28 @@ export interface MomentsRun {
   readonly layout: MomentsLayout;
   readonly parallel: boolean;
 }
+
+/**
+ * A running (count, mean, M2) that takes partial statistics in call order by the pairwise update of
+ * Chan, Golub & LeVeque (1979): δ = mean_b − mean_a, mean = mean_a + δ·n_b/n, M2 = M2_a + M2_b +
+ * δ²·n_a·n_b/n. The first partial is taken as it is.
+ */
+export class ChanMerge {
+  n = 0;
+  mean = 0;
+  m2 = 0;
+
+  add(n: number, mean: number, m2: number): void {
+    if (this.n === 0) {
+      this.n = n;
+      this.mean = mean;
+      this.m2 = m2;
+      return;
+    }
+    const nn = this.n + n;
+    const delta = mean - this.mean;
+    this.mean += (delta * n) / nn;
+    this.m2 += m2 + delta * delta * ((this.n * n) / nn);
+    this.n = nn;
+  }
+}

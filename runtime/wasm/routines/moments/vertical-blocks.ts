@@ -1,7 +1,7 @@
 // The driver of the channels-last float32 statistics: strips or tiles per row group, then Chan's
 // update across row groups and across the R1 columns of each channel, in index order.
 
-import { MAX_TILE, MIN_TILE, type Moments, type MomentsRun, VERTICAL_GROUP, VERTICAL_ROWS, VSTAT, VTILE } from './layout.js';
+import { ChanMerge, MAX_TILE, MIN_TILE, type Moments, type MomentsRun, VERTICAL_GROUP, VERTICAL_ROWS, VSTAT, VTILE } from './layout.js';
 import { STRIP } from './vertical-strips.js';
 import { SLOT } from './vertical-tiles.js';
 
@@ -38,34 +38,14 @@ export function verticalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun): M
     const m2 = new Float64Array(k);
     // Chan, Golub & LeVeque: a column's row groups in order, then a channel's R1 columns in order.
     for (let c = 0; c < k; c++) {
-      let n = 0;
-      let mc = 0;
-      let m2c = 0;
+      const channel = new ChanMerge();
       for (let j = c * r1; j < (c + 1) * r1; j++) {
-        let nj = Math.min(rpg, r0);
-        let mj = pm[j];
-        let m2j = pq[j];
-        for (let g = 1; g < nrg; g++) {
-          const nb = Math.min(rpg, r0 - g * rpg);
-          const nn = nj + nb;
-          const delta = pm[g * lp + j] - mj;
-          mj += (delta * nb) / nn;
-          m2j += pq[g * lp + j] + delta * delta * ((nj * nb) / nn);
-          nj = nn;
-        }
-        if (n === 0) {
-          mc = mj;
-          m2c = m2j;
-        } else {
-          const nn = n + nj;
-          const delta = mj - mc;
-          mc += (delta * nj) / nn;
-          m2c += m2j + delta * delta * ((n * nj) / nn);
-        }
-        n += nj;
+        const column = new ChanMerge();
+        for (let g = 0; g < nrg; g++) column.add(Math.min(rpg, r0 - g * rpg), pm[g * lp + j], pq[g * lp + j]);
+        channel.add(column.n, column.mean, column.m2);
       }
-      mean[c] = mc;
-      m2[c] = m2c;
+      mean[c] = channel.mean;
+      m2[c] = channel.m2;
     }
     return { mean, m2 };
   } finally {
