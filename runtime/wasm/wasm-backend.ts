@@ -1,6 +1,6 @@
 // The WebAssembly SIMD backend (GraphSession option backend: 'wasm'). Buffers live in one shared
 // WebAssembly.Memory; elementwise kernels compile to wasm SIMD functions (runtime/wasm/elementwise.ts);
-// moments, matmul and conv2d run as wasm routines; everything else — other dtypes, transcendental
+// moments, matmul, conv2d and pool2d run as wasm routines; everything else — other dtypes, transcendental
 // functions, the remaining routines — runs the CPU backend's JavaScript on typed-array views of the
 // same memory, so no data is copied between the two. Large kernels are split into fixed chunks and
 // run on a worker pool that shares the memory (runtime/wasm/pool.ts); `threads: 1` runs inline.
@@ -23,6 +23,7 @@ import { PARALLEL_MIN_WORK } from './routines/context.js';
 import { wasmConv2d } from './routines/conv2d.js';
 import { wasmMatmul } from './routines/matmul.js';
 import { wasmMoments } from './routines/moments.js';
+import { wasmPool2d } from './routines/pool2d.js';
 import { webAssembly, WasmModule } from './wasm-api.js';
 
 export type { WasmBuffer } from './routines/context.js';
@@ -236,6 +237,7 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       case 'moments': return wasmMoments(this.ctx, call, operands, outputs);
       case 'matmul': return wasmMatmul(this.ctx, call, operands, outputs);
       case 'conv2d': return wasmConv2d(this.ctx, call, operands, outputs);
+      case 'pool2d': return wasmPool2d(this.ctx, call, operands, outputs);
       default: return false;
     }
   }

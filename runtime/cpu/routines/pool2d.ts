@@ -4,7 +4,7 @@
 
 import type { RoutineImpl } from './types.js';
 
-interface AxisTaps {
+export interface AxisTaps {
   /** Per output position: first and one-past-last tap index whose input position is inside X (lo >= hi: none). */
   readonly lo: Int32Array;
   readonly hi: Int32Array;
@@ -12,7 +12,7 @@ interface AxisTaps {
   readonly padded: Int32Array;
 }
 
-function axisTaps(outSize: number, size: number, taps: number, stride: number, padBegin: number, padEnd: number, dilation: number): AxisTaps {
+export function axisTaps(outSize: number, size: number, taps: number, stride: number, padBegin: number, padEnd: number, dilation: number): AxisTaps {
   const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
   const padded = new Int32Array(outSize);

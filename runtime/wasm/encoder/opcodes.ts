@@ -44,6 +44,9 @@ export const PLAIN = {
   'i32.shl': 0x74,
   'i32.shr_s': 0x75,
   'i32.shr_u': 0x76,
+  'f32.eq': 0x5b,
+  'f32.ne': 0x5c,
+  'f32.gt': 0x5e,
   'f32.abs': 0x8b,
   'f32.neg': 0x8c,
   'f32.ceil': 0x8d,
@@ -67,6 +70,7 @@ export const PLAIN = {
   'f64.min': 0xa4,
   'f64.max': 0xa5,
   'f32.demote_f64': 0xb6,
+  'f64.convert_i32_s': 0xb7,
   'f64.promote_f32': 0xbb,
 } as const;
 export type PlainOp = keyof typeof PLAIN;
