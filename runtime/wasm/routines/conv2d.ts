@@ -12,7 +12,7 @@ import { ALIGN } from '../heap.js';
 import { buildDirectConvModule, validRanges } from './conv-direct.js';
 import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_ROWS, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
-import { epilogueKernel } from './epilogue.js';
+import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
 import { winogradConv } from './winograd.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
@@ -49,7 +49,7 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
   const out = outputs[0];
   const epilogue = call.epilogue;
   if (x.dtype !== 'float32' || w.dtype !== 'float32' || (bias !== undefined && bias.dtype !== 'float32')) return false;
-  if (epilogue === undefined ? out.dtype !== 'float32' : epilogue.operands[0].dtype !== 'float32') return false;
+  if (epilogue === undefined ? out.dtype !== 'float32' : !RAW_DTYPES.has(epilogue.operands[0].dtype)) return false;
   const nb = call.xDims[0];
   const [M, cg, kh, kw] = call.wDims;
   const [, , OH, OW] = call.outDims;

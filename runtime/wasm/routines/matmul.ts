@@ -7,7 +7,7 @@ import { sizeOf } from '../../../core/shape.js';
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
-import { epilogueKernel } from './epilogue.js';
+import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
 
 type MatmulCall = Extract<RoutineCall, { routine: 'matmul' }>;
 
@@ -45,7 +45,7 @@ export function wasmMatmul(ctx: WasmRoutineContext, call: MatmulCall, inputs: re
   const out = outputs[0];
   const epilogue = call.epilogue;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return false;
-  if (epilogue === undefined ? out.dtype !== 'float32' : epilogue.operands[0].dtype !== 'float32') return false;
+  if (epilogue === undefined ? out.dtype !== 'float32' : !RAW_DTYPES.has(epilogue.operands[0].dtype)) return false;
   const { aDims, bDims, transA, transB, outDims } = call;
   const r = outDims.length;
   const M = outDims[r - 2];

@@ -146,6 +146,25 @@ describe('whole graphs on backend wasm', () => {
     expect(plan.steps.some((st) => st.kind === 'routine' && st.call.routine === 'convTranspose2d' && st.call.epilogue !== undefined)).toBe(true);
   });
 
+  it('Gemm with a bias (a float64 product in the plan) runs as a wasm routine and matches the reference', () => {
+    const b = new GraphBuilder('fc');
+    const x = b.input('x', 'float32', [3, 40]);
+    const w = b.initializer('w', randomTensor('float32', [50, 40], { seed: 8 }));
+    const bias = b.initializer('bias', randomTensor('float32', [50], { seed: 9, offset: 100 }));
+    const g = b.build([b.op('Relu', [b.op('Gemm', [x, w, bias], { transB: 1 }, 'fc')], {}, 'y')]);
+    const feeds = { x: randomTensor('float32', [3, 40], { seed: 10 }) };
+    const s1 = session(g, 1);
+    const plan = s1.planFor(new Map([['x', [3, 40]]]));
+    const matmul = plan.steps.find((st) => st.kind === 'routine' && st.call.routine === 'matmul');
+    expect(matmul?.kind === 'routine' && matmul.call.routine === 'matmul' ? matmul.call.epilogue?.operands[0].dtype : undefined).toBe('float64');
+    const before = (s1 as unknown as { backend: WasmBackend }).backend.stats.cpuRoutines;
+    const got = s1.runHost(feeds);
+    expect((s1 as unknown as { backend: WasmBackend }).backend.stats.cpuRoutines).toBe(before);
+    // float32 accumulation of 40 products, then the bias: within a few float32 ulps of ~100.
+    expectClose(got.y, runReference(g, feeds).outputs.y, { rtol: 1e-6, atol: 1e-5 }, 'y');
+    expect(session(g, 2).runHost(feeds)).toEqual(got);
+  });
+
   it('runs repeatedly and with new input dims (plans cached per dims)', () => {
     const g = batchNormTraining(3);
     const s = session(g, 2);
