@@ -32,6 +32,19 @@ export const ONNX_DTYPE_CODE: { readonly [D in DType]: number } = {
   bfloat16: 16,
 };
 
+/** Bytes per element of each dtype's storage (half types as 16-bit words, bool as one byte). */
+export const ELEMENT_BYTES: { readonly [D in DType]: number } = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
+
 export function isDType(s: string): s is DType {
   return (DTYPES as readonly string[]).includes(s);
 }

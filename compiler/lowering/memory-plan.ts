@@ -3,32 +3,20 @@
 // per dtype ("greedy by size", Pisarchyk & Lee 2020), so that buffers live at once never overlap.
 // Plan inputs, constants and outputs keep storage of their own (see planMemory).
 
-import type { DType } from '../../core/dtype.js';
+import { ELEMENT_BYTES, type DType } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
 import type { KernelPlan, MemoryAllocation, MemoryPlan, PlanStep } from './plan.js';
-
-const BYTES: { readonly [D in DType]: number } = {
-  float32: 4,
-  float64: 8,
-  float16: 2,
-  bfloat16: 2,
-  int64: 8,
-  int32: 4,
-  int8: 1,
-  uint8: 1,
-  bool: 1,
-};
 
 /** Offsets in an arena start on 64-byte boundaries (the wasm heap's cache-line alignment), so SIMD loads of a buffer stay aligned. */
 export const ARENA_ALIGN_BYTES = 64;
 
 export function bytesOf(dtype: DType, elements: number): number {
-  return BYTES[dtype] * elements;
+  return ELEMENT_BYTES[dtype] * elements;
 }
 
 /** Elements per arena alignment unit of `dtype`. */
 export function alignElements(dtype: DType): number {
-  return Math.max(1, ARENA_ALIGN_BYTES / BYTES[dtype]);
+  return Math.max(1, ARENA_ALIGN_BYTES / ELEMENT_BYTES[dtype]);
 }
 
 function writes(s: PlanStep): readonly number[] {

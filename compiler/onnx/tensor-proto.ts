@@ -2,7 +2,7 @@
 // (float_data, int32_data — which also carries float16/bfloat16 bits, int8, uint8 and bool —,
 // int64_data, double_data) and external data files. Export always writes raw_data.
 
-import { ONNX_DTYPE_CODE, allocateStorage, DType, DTYPES, Storage } from '../../core/dtype.js';
+import { ONNX_DTYPE_CODE, allocateStorage, DType, DTYPES, ELEMENT_BYTES, Storage } from '../../core/dtype.js';
 import { OnnxImportError } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
 import { hostTensor, HostTensor } from '../../core/tensor.js';
@@ -18,11 +18,6 @@ const ONNX_TYPE_NAMES: Readonly<Record<number, string>> = {
 };
 
 const DTYPE_OF_CODE = new Map<number, DType>(DTYPES.map((d) => [ONNX_DTYPE_CODE[d], d]));
-
-/** Bytes per element in raw_data. */
-const ELEMENT_BYTES: { readonly [D in DType]: number } = {
-  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1,
-};
 
 export function describeOnnxType(code: number): string {
   return `${ONNX_TYPE_NAMES[code] ?? 'unknown'} (code ${code})`;

@@ -9,18 +9,6 @@ export const PAGE_BYTES = 65536;
 /** Every allocation starts on a cache line; offset 0 is never handed out (it stands for "none"). */
 export const ALIGN = 64;
 
-export const ELEMENT_BYTES: { readonly [D in DType]: number } = {
-  float32: 4,
-  float64: 8,
-  float16: 2,
-  bfloat16: 2,
-  int64: 8,
-  int32: 4,
-  int8: 1,
-  uint8: 1,
-  bool: 1,
-};
-
 export interface HeapOptions {
   /** Initial size in 64 KiB pages (default 256 = 16 MiB). */
   readonly initialPages?: number;

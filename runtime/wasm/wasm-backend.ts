@@ -6,7 +6,7 @@
 // run on a worker pool that shares the memory (runtime/wasm/pool.ts); `threads: 1` runs inline.
 
 import { availableParallelism } from 'node:os';
-import type { DType, Storage } from '../../core/dtype.js';
+import { ELEMENT_BYTES, type DType, type Storage } from '../../core/dtype.js';
 import { BackendUnavailableError } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
 import type { ElementwiseKernel, RoutineCall } from '../../ops/kernel-ir.js';
@@ -15,7 +15,7 @@ import { CpuBackend, CpuBuffer } from '../cpu/cpu-backend.js';
 import { compileElementwise, ElementwiseFn } from '../cpu/elementwise-codegen.js';
 import { wasmSupport } from './availability.js';
 import { buildElementwiseModule, ELEMENTWISE_EXPORT, Precision, unsupportedReason } from './elementwise.js';
-import { ELEMENT_BYTES, HeapOptions, WasmHeap } from './heap.js';
+import { HeapOptions, WasmHeap } from './heap.js';
 import { PoolModule, WorkerPool } from './pool.js';
 import { convertSplit, SplitOperand, splitFloat64Operands } from './split-operands.js';
 import type { WasmBuffer, WasmRoutineContext } from './routines/context.js';
