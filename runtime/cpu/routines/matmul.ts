@@ -7,8 +7,11 @@ import { sizeOf } from '../../../core/shape.js';
 import { outputStore } from './epilogue.js';
 import type { RoutineImpl } from './types.js';
 
-/** For each batch position of `outBatch`, the matrix index into an operand with batch dims `dims`. */
-function batchMatrixIndex(outBatch: readonly number[], dims: readonly number[]): Int32Array {
+/**
+ * For each batch position of `outBatch`, the matrix index into an operand with batch dims `dims`
+ * (numpy broadcasting). Shared with the wasm matmul.
+ */
+export function batchMatrixIndex(outBatch: readonly number[], dims: readonly number[]): Int32Array {
   const n = sizeOf(outBatch);
   const idx = new Int32Array(n);
   const off = outBatch.length - dims.length;

@@ -5,6 +5,7 @@
 
 import { sizeOf } from '../../../core/shape.js';
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
+import { batchMatrixIndex } from '../../cpu/routines/matmul.js';
 import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
@@ -16,29 +17,6 @@ const ROW_BLOCK = 32;
 const PANEL_BLOCK = 16;
 /** Multiply-adds below which the main thread works alone. */
 const PARALLEL_MIN_MACS = 1 << 18;
-
-/** For each batch position of `outBatch`, the matrix index into an operand with batch dims `dims` (numpy broadcasting). */
-export function batchMatrixIndex(outBatch: readonly number[], dims: readonly number[]): Int32Array {
-  const n = sizeOf(outBatch);
-  const idx = new Int32Array(n);
-  const off = outBatch.length - dims.length;
-  const strides = new Array<number>(outBatch.length).fill(0);
-  let acc = 1;
-  for (let d = dims.length - 1; d >= 0; d--) {
-    strides[d + off] = dims[d] === 1 ? 0 : acc;
-    acc *= dims[d];
-  }
-  for (let p = 0; p < n; p++) {
-    let rem = p;
-    let cur = 0;
-    for (let d = outBatch.length - 1; d >= 0; d--) {
-      cur += (rem % outBatch[d]) * strides[d];
-      rem = Math.floor(rem / outBatch[d]);
-    }
-    idx[p] = cur;
-  }
-  return idx;
-}
 
 export function wasmMatmul(ctx: WasmRoutineContext, call: MatmulCall, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): boolean {
   const [a, b] = inputs;
