@@ -9,8 +9,8 @@
 //   'float64' (default): f64x2 lanes — every value is widened to float64, the expression computed in
 //     float64 and rounded once on store, exactly as the CPU backend's JavaScript does. add, sub, mul,
 //     div, sqrt, min, max, floor, ceil are IEEE correctly rounded in both, so results are bit-identical
-//     to the CPU backend (NaN payloads aside). 2 lanes per instruction; the kernels this backend cares
-//     about (BN scale/shift, activations) are memory-bound, so this costs little (see README).
+//     to the CPU backend (NaN payloads aside). 2 lanes per instruction: in cache this is compute-bound,
+//     about twice the time of float32 lanes (BN inference on [8,64,56,56]: 0.57 ms against 0.26 ms).
 //   'float32': f32x4 lanes, 4 per instruction — every operation rounds to float32 (~1 ulp each), as in
 //     onnxruntime and TensorFlow.js. A float64 operand that is added or subtracted (a training-mode BN
 //     mean) is split into float32 hi + lo and applied as (x − hi) − lo, so x − mean on data offset by
