@@ -1,7 +1,7 @@
 // NCHW <-> NHWC copies for the peers that work channels-last (tfjs), and OIHW -> HWIO conv filters.
 
-/** [N, C, S...] -> [N, S..., C]; rank 2 is returned as is. */
-export function nchwToNhwc(data: Float32Array, dims: readonly number[]): Float32Array {
+/** Copies between NCHW and NHWC order; `toLast` moves the channel axis last. `dims` are NCHW. */
+function moveChannels(data: Float32Array, dims: readonly number[], toLast: boolean): Float32Array {
   if (dims.length <= 2) return data;
   const [n, c] = dims;
   const s = dims.slice(2).reduce((a, b) => a * b, 1);
@@ -9,27 +9,25 @@ export function nchwToNhwc(data: Float32Array, dims: readonly number[]): Float32
   for (let i = 0; i < n; i++) {
     const base = i * c * s;
     for (let k = 0; k < c; k++) {
-      const src = base + k * s;
-      for (let j = 0; j < s; j++) out[base + j * c + k] = data[src + j];
+      for (let j = 0; j < s; j++) {
+        const first = base + k * s + j;
+        const last = base + j * c + k;
+        if (toLast) out[last] = data[first];
+        else out[first] = data[last];
+      }
     }
   }
   return out;
 }
 
+/** [N, C, S...] -> [N, S..., C]; rank 2 is returned as is. */
+export function nchwToNhwc(data: Float32Array, dims: readonly number[]): Float32Array {
+  return moveChannels(data, dims, true);
+}
+
 /** [N, S..., C] -> [N, C, S...], where `dims` are the NCHW dims. */
 export function nhwcToNchw(data: Float32Array, dims: readonly number[]): Float32Array {
-  if (dims.length <= 2) return data;
-  const [n, c] = dims;
-  const s = dims.slice(2).reduce((a, b) => a * b, 1);
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < n; i++) {
-    const base = i * c * s;
-    for (let k = 0; k < c; k++) {
-      const dst = base + k * s;
-      for (let j = 0; j < s; j++) out[dst + j] = data[base + j * c + k];
-    }
-  }
-  return out;
+  return moveChannels(data, dims, false);
 }
 
 /** NCHW dims -> NHWC dims. */
