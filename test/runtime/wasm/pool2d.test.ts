@@ -101,3 +101,34 @@ describe('wasm pool2d', () => {
     expect(Array.from(run(wasm(2)))).toEqual(Array.from(one));
   });
 });
+
+describe('wasm max pool in f32x4 lanes (interior columns four at a time)', () => {
+  // Rows wide enough for several groups of four interior windows, with stride 1 and 2 (the strides
+  // gathered into lanes), dilation, and data full of NaNs, signed zeros and infinities: every lane
+  // must keep the CPU routine's fold (the first NaN wins, a tie keeps the earlier value, so +0 and −0
+  // come out as the earlier one), bit for bit.
+  const LANE_SHAPES: Shape[] = [
+    { name: '3×3/1 pad 1', x: [1, 3, 9, 37], k: [3, 3], s: [1, 1], p: [1, 1, 1, 1], d: [1, 1] },
+    { name: '3×3/2 pad 1 (ResNet)', x: [2, 2, 11, 41], k: [3, 3], s: [2, 2], p: [1, 1, 1, 1], d: [1, 1] },
+    { name: '2×2/2 no pad', x: [1, 2, 8, 30], k: [2, 2], s: [2, 2], p: [0, 0, 0, 0], d: [1, 1] },
+    { name: '3×3/2 dilation 2, asymmetric pads', x: [1, 2, 12, 35], k: [3, 3], s: [2, 2], p: [0, 2, 1, 0], d: [2, 2] },
+  ];
+  const specials = [Number.NaN, 0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1, 1];
+  it.each(LANE_SHAPES.map((s) => [s.name, s] as const))('%s: bit-identical to the CPU routine and the oracle, 1 and 2 threads alike', (_, shape) => {
+    const k = call(shape, 'max', false);
+    const size = shape.x.reduce((a, b) => a * b, 1);
+    const data = Float32Array.from(randomValues(size, { seed: 11, low: -2, high: 2 }));
+    // Every 5th value special, so most windows hold several (a NaN in about one window in four).
+    const pick = randomValues(size, { seed: 12, low: 0, high: specials.length });
+    for (let i = 0; i < size; i += 5) data[i] = specials[Math.floor(pick[i])];
+    const x = storage('float32', Array.from(data));
+    const outSize = k.outDims.reduce((a, b) => a * b, 1);
+    const run = (be: Parameters<typeof runRoutineOn>[0]): Float32Array => runRoutineOn(be, k, [{ dtype: 'float32', data: x }], [{ dtype: 'float32', size: outSize }])[0] as Float32Array;
+    const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    const one = run(wasm(1));
+    const want = oracle(k, x as Float32Array);
+    want.forEach((w, i) => expect(Number.isNaN(w) ? Number.isNaN(one[i]) : one[i] === w, `element ${i}: ${one[i]} vs ${w}`).toBe(true));
+    expect(bits(one)).toEqual(bits(run(cpu)));
+    expect(bits(run(wasm(2)))).toEqual(bits(one));
+  });
+});
