@@ -366,6 +366,7 @@ function convDriver(block: number): FunctionBuilder {
   const dAddr = f.local('i32');
   const t = f.local('i32');
   const ct = f.local('i32');
+  const pixels = f.local('v128');
   f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').set(scratch);
   // Scratch layout: [edge tile][iy table PB·4][ix table PB·4][fast flags PB][packed panels].
   f.get(scratch).i32(TILE_TMP_BYTES).op('i32.add').set(iyTab);
@@ -410,13 +411,14 @@ function convDriver(block: number): FunctionBuilder {
           f.br(tl);
         });
       });
-      // fast[c/4] (at fastTab + c): columns c..c+3 are valid and on one output row of a stride-1 conv.
+      // fast[c/4] (at fastTab + c): columns c..c+3 are valid and on one output row of a conv with column
+      // stride 1 or 2 (their inputs are then 4 consecutive pixels, or 4 of 7 taken by a shuffle).
       f.i32(0).set(c);
       f.block((fd) => {
         f.loop((fl) => {
           f.get(c).get(cols).op('i32.ge_u').brIf(fd);
           f.get(fastTab).get(c).op('i32.add');
-          f.get(P.sw).i32(1).op('i32.eq');
+          f.get(P.sw).i32(2).op('i32.le_u');
           f.get(c).i32(3).op('i32.add').get(pw).op('i32.lt_u').op('i32.and');
           f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load');
           f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load', 12);
@@ -458,11 +460,16 @@ function convDriver(block: number): FunctionBuilder {
                       f.get(fastTab).get(c).op('i32.add').mem('i32.load');
                       f.get(iy).get(P.H).op('i32.lt_u').op('i32.and');
                       f.get(ix).get(P.W).op('i32.lt_u').op('i32.and');
-                      f.get(ix).i32(3).op('i32.add').get(P.W).op('i32.lt_u').op('i32.and');
+                      f.get(ix).get(P.sw).i32(3).op('i32.mul').op('i32.add').get(P.W).op('i32.lt_u').op('i32.and');
                       f.if(
                         () => {
-                          // Stride 1, one output row, all inside: four consecutive input pixels.
-                          f.get(dAddr).get(plane).get(iy).get(P.W).op('i32.mul').get(ix).op('i32.add').i32(4).op('i32.mul').op('i32.add').vmem('v128.load').vmem('v128.store');
+                          // One output row, all inside: four consecutive input pixels (stride 1), or
+                          // pixels 0, 2, 4, 6 of the seven from the first (stride 2: lanes 0, 2 of one
+                          // load and 1, 3 of a load three pixels on, so nothing past them is read).
+                          f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(ct);
+                          f.get(ct).vmem('v128.load').set(pixels);
+                          f.get(P.sw).i32(2).op('i32.eq').if(() => void f.get(pixels).get(ct).vmem('v128.load', 12).shuffle(lanes32([0, 2, 5, 7])).set(pixels));
+                          f.get(dAddr).get(pixels).vmem('v128.store');
                         },
                         () => {
                           f.i32(0).set(t);

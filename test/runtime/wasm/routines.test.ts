@@ -252,6 +252,8 @@ describe('wasm conv2d', () => {
     ['two output channels per group (direct)', convCall([1, 6, 7, 21], 6, [2, 3], 3, [1, 1], [0, 1, 1, 0], [1, 1], true)],
     ['pointwise 1×1 over a large image (many pixel blocks)', convCall([1, 5, 40, 43], 7, [1, 1], 1, [1, 1], [0, 0, 0, 0], [1, 1], false)],
     ['kernel larger than the padded input row', convCall([1, 2, 4, 3], 3, [5, 5], 1, [1, 1], [2, 2, 2, 2], [1, 1], true)],
+    ['ResNet stem 7×7 stride 2 pad 3 (stride-2 im2col gathers)', convCall([1, 3, 30, 37], 8, [7, 7], 1, [2, 2], [3, 3, 3, 3], [1, 1], true)],
+    ['column stride 2, row stride 1, dilated columns', convCall([2, 3, 15, 29], 8, [3, 5], 1, [1, 2], [1, 2, 1, 2], [1, 2], false)],
   ];
   it.each(calls)('%s matches the float64 reference', (_, call) => {
     const x = tensor('float32', call.xDims, 1);
