@@ -29,42 +29,36 @@ function tableEntry(f: FunctionBuilder, table: Local, k: number, n: Local, i: Lo
   f.get(table).get(n).i32(4 * k).op('i32.mul').op('i32.add').get(i).i32(4).op('i32.mul').op('i32.add').mem('i32.load');
 }
 
+/** Emit "b ∘ a" for maxTree: (b, a, take-b condition) then select, in scalar f32 or in f32x4 lanes. */
+const FOLD = {
+  scalar: (f: FunctionBuilder, a: Local, b: Local): void => {
+    f.get(b).get(a);
+    f.get(b).get(a).op('f32.gt').get(b).get(b).op('f32.ne').op('i32.or').get(a).get(a).op('f32.eq').op('i32.and');
+    f.op('select');
+  },
+  lanes: (f: FunctionBuilder, a: Local, b: Local): void => {
+    f.get(b).get(a);
+    f.get(b).get(a).simd('f32x4.gt').get(b).get(b).simd('f32x4.ne').simd('v128.or').get(a).get(a).simd('f32x4.eq').simd('v128.and');
+    f.simd('v128.bitselect');
+  },
+} as const;
+
 /**
  * The CPU routine's max fold — acc ∘ v = v when (v > acc or v is NaN) and acc is not NaN, else acc —
  * is associative (the first NaN wins, ties keep the earlier value), though not commutative; so the
  * taps, kept in order, can be combined as a balanced tree, which shortens the dependency chain from
- * n − 1 steps to log2 n. Returns the local holding the result (the taps' locals are reused).
+ * n − 1 steps to log2 n. In 'lanes' form four outputs fold at once, each lane by the same rule, so
+ * every lane is bit-identical to the scalar fold. Returns the local holding the result (the taps'
+ * locals are reused).
  */
-function maxTree(f: FunctionBuilder, taps: readonly Local[]): Local {
+function maxTree(f: FunctionBuilder, taps: readonly Local[], form: keyof typeof FOLD): Local {
   let level = [...taps];
   while (level.length > 1) {
     const next: Local[] = [];
     for (let i = 0; i + 1 < level.length; i += 2) {
       const [a, b] = [level[i], level[i + 1]];
-      f.get(b).get(a);
-      f.get(b).get(a).op('f32.gt').get(b).get(b).op('f32.ne').op('i32.or').get(a).get(a).op('f32.eq').op('i32.and');
-      f.op('select').set(a);
-      next.push(a);
-    }
-    if (level.length % 2 === 1) next.push(level[level.length - 1]);
-    level = next;
-  }
-  return level[0];
-}
-
-/**
- * maxTree in f32x4 lanes: four outputs at once, each lane folded by the same rule (take b when
- * (b > a or b is NaN) and a is not NaN), so every lane is bit-identical to the scalar fold.
- */
-function maxTreeLanes(f: FunctionBuilder, taps: readonly Local[]): Local {
-  let level = [...taps];
-  while (level.length > 1) {
-    const next: Local[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) {
-      const [a, b] = [level[i], level[i + 1]];
-      f.get(b).get(a);
-      f.get(b).get(a).simd('f32x4.gt').get(b).get(b).simd('f32x4.ne').simd('v128.or').get(a).get(a).simd('f32x4.eq').simd('v128.and');
-      f.simd('v128.bitselect').set(a);
+      FOLD[form](f, a, b);
+      f.set(a);
       next.push(a);
     }
     if (level.length % 2 === 1) next.push(level[level.length - 1]);
@@ -127,7 +121,7 @@ function poolFunction(isMax: boolean, window: readonly [number, number] | undefi
               f.i32(4).op('i32.mul').get(xBase).op('i32.add').set(rowAddr);
               emitLaneTaps(f, window, lanes, laneLocals, { rowAddr, p, rowStep, colStep });
               f.get(oBase).get(y).get(P.OW).op('i32.mul').get(xo).op('i32.add').i32(4).op('i32.mul').op('i32.add');
-              f.get(maxTreeLanes(f, laneLocals)).vmem('v128.store');
+              f.get(maxTree(f, laneLocals, 'lanes')).vmem('v128.store');
               addConst(f, xo, 4);
               f.br(quad);
             }));
@@ -195,7 +189,7 @@ function poolFunction(isMax: boolean, window: readonly [number, number] | undefi
                 }
                 if (ty < kh - 1) f.get(rowAddr).get(rowStep).op('i32.add').set(rowAddr);
               }
-              if (isMax) f.get(maxTree(f, taps)).set(acc);
+              if (isMax) f.get(maxTree(f, taps, 'scalar')).set(acc);
             },
             clipped,
           );
