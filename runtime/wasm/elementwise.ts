@@ -152,12 +152,21 @@ function compensated(k: ElementwiseKernel, lanes: Lanes): ReadonlySet<number> {
   return splitAddends(k.expr, (j) => k.operands[j].dtype === 'float64');
 }
 
-/** The module bytes of one elementwise kernel (exports `run`). */
-export function buildElementwiseModule(k: ElementwiseKernel, precision: Precision = 'float64'): Uint8Array {
+/**
+ * The kernel's function run(start, end, tid, params) over output elements [start, end), params →
+ * [operand addresses…, output address]: the body of its module, and what a routine embeds to apply
+ * its fused epilogue as it stores (routines/epilogue-stage.ts).
+ */
+export function elementwiseFunction(k: ElementwiseKernel, precision: Precision): FunctionBuilder {
   const reason = unsupportedReason(k);
   if (reason !== undefined) throw new Error(`wasm elementwise: unsupported kernel (${reason})`);
+  return new ElementwiseEmitter(k, precision === 'float64' ? F64 : F32).emit();
+}
+
+/** The module bytes of one elementwise kernel (exports `run`). */
+export function buildElementwiseModule(k: ElementwiseKernel, precision: Precision = 'float64'): Uint8Array {
   const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
-  m.addFunction(new ElementwiseEmitter(k, precision === 'float64' ? F64 : F32).emit(), ELEMENTWISE_EXPORT);
+  m.addFunction(elementwiseFunction(k, precision), ELEMENTWISE_EXPORT);
   return m.encode();
 }
 

@@ -47,7 +47,16 @@ interface ConvertedOperands {
 /** A compiled elementwise kernel: a wasm function, or the CPU backend's JavaScript (with the reason). */
 
 export type WasmKernel =
-  | { readonly kind: 'wasm'; readonly kernel: ElementwiseKernel; readonly module: PoolModule; readonly converted?: ConvertedOperands }
+  | {
+      readonly kind: 'wasm';
+      readonly kernel: ElementwiseKernel;
+      /** The kernel the module computes (float64 operands split for float32 lanes) and its lanes. */
+      readonly built: ElementwiseKernel;
+      readonly precision: Precision;
+      readonly key: string;
+      readonly module: PoolModule;
+      readonly converted?: ConvertedOperands;
+    }
   | { readonly kind: 'js'; readonly kernel: ElementwiseKernel; readonly fn: ElementwiseFn; readonly reason: string };
 
 /** How work ran (for tests and inspection). */
@@ -126,6 +135,11 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       module: (key, build, exports) => this.instance(compileModule(key, build), exports),
       params: (values) => this.params(values),
       elementwise: (kernel, operands, out) => this.dispatch(this.compile(kernel), operands, out),
+      embeddedKernel: (kernel, operands) => {
+        const c = this.compile(kernel);
+        if (c.kind === 'js') return undefined;
+        return { key: c.key, kernel: c.built, precision: c.precision, operands: c.converted === undefined ? operands : this.convert(c.converted, operands) };
+      },
       scratchBuffer: (dtype, size) => ({ dtype, size, offset: this.heap.alloc(size * ELEMENT_BYTES[dtype]), region: this }),
       releaseScratch: (b) => this.heap.release(b.offset),
     };
@@ -188,13 +202,14 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       const precision = kernel.outDtype === 'float64' ? 'float64' : this.precision;
       const split = precision === 'float32' ? splitFloat64Operands(kernel) : undefined;
       const built = split?.kernel ?? kernel;
-      const module = this.instance(compileModule(kernelKey(built, precision), () => buildElementwiseModule(built, precision)), [ELEMENTWISE_EXPORT]);
+      const key = kernelKey(built, precision);
+      const module = this.instance(compileModule(key, () => buildElementwiseModule(built, precision)), [ELEMENTWISE_EXPORT]);
       const converted = split && {
         splits: split.splits,
         hi: split.splits.map((s) => this.allocate('float32', s.size)),
         lo: split.splits.map((s) => (s.lo === undefined ? undefined : this.allocate('float32', s.size))),
       };
-      c = { kind: 'wasm', kernel, module, converted };
+      c = { kind: 'wasm', kernel, built, precision, key, module, converted };
     }
     this.compiled.set(kernel, c);
     return c;

@@ -27,9 +27,26 @@ export interface WasmRoutineContext {
   params(values: readonly number[]): number;
   /** Run an elementwise kernel (wasm or its JavaScript fallback) from operand buffers into `out`. */
   elementwise(kernel: ElementwiseKernel, operands: readonly WasmBuffer[], out: WasmBuffer): void;
+  /**
+   * An elementwise kernel prepared for a routine to run inside its own module (epilogue-stage.ts),
+   * with operand buffers converted as `elementwise` would convert them; undefined when the kernel has
+   * no wasm form (it runs as JavaScript).
+   */
+  embeddedKernel(kernel: ElementwiseKernel, operands: readonly WasmBuffer[]): EmbeddedKernel | undefined;
   /** A buffer over scratch memory (released with `releaseScratch`). */
   scratchBuffer(dtype: DType, size: number): WasmBuffer;
   releaseScratch(b: WasmBuffer): void;
+}
+
+/** An elementwise kernel as a routine embeds it: what its function computes, and the buffers it reads. */
+export interface EmbeddedKernel {
+  /** Identifies the generated function (kernel and precision), for module caching. */
+  readonly key: string;
+  /** The kernel the function computes (float64 operands split into float32 hi + lo for float32 lanes). */
+  readonly kernel: ElementwiseKernel;
+  readonly precision: Precision;
+  /** Operand buffers of `kernel`, in order (converted split operands included). */
+  readonly operands: readonly WasmBuffer[];
 }
 
 /** Work below this many elements (or multiply-adds) runs on the main thread: waking workers costs more. */

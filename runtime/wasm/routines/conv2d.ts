@@ -4,16 +4,17 @@
 // stride 2: the 7×7/2 ResNet stem went from 9.3 to 6.6 ms), then the GEMM micro-kernel multiplies
 // the group's weights [M/G × C/G·kH·kW] by them, starting from the bias. Groups with fewer than 4
 // output channels (depthwise) use the direct kernel instead (conv-direct.ts); large enough 3×3
-// stride-1 convolutions use Winograd F(2×2, 3×3) (winograd.ts). A fused epilogue runs as
-// a second elementwise pass over the raw output. Non-float32 operands return false (the backend runs
-// the CPU routine).
+// stride-1 convolutions use Winograd F(2×2, 3×3) (winograd.ts). A fused epilogue runs on each staged
+// block as im2col stores it (epilogue-stage.ts), and as a second elementwise pass over the raw output
+// on the Winograd and direct paths. Non-float32 operands return false (the backend runs the CPU routine).
 
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import { ALIGN } from '../heap.js';
 import { buildDirectConvModule, validRanges } from './conv-direct.js';
-import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_ROWS, TILE_TMP_BYTES } from './gemm.js';
+import { convParams, EPILOGUE_ROWS, gemmModule, PANEL, TILE_ROWS, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
+import { overlaps, releaseStaged, stagedParamsBytes, stageEpilogue, type StagedEpilogue } from './epilogue-stage.js';
 import { winogradConv } from './winograd.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
@@ -57,14 +58,31 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
   const P = OH * OW;
   const K = cg * kh * kw;
   if (nb * M * P === 0) return epilogue === undefined;
-  const raw = epilogue === undefined || out.dtype === 'float32' ? out : ctx.scratchBuffer('float32', nb * M * P);
+  const parallel = nb * M * P * K >= PARALLEL_MIN_MACS;
+  const algorithm = convAlgorithm(call);
+  const extras = inputs.slice(call.hasBias ? 3 : 2);
+  // im2col: the epilogue runs on each staged block as it is stored (epilogue-stage.ts).
+  const staged = epilogue !== undefined && algorithm === 'im2col' ? stageEpilogue(ctx, epilogue, extras, out) : undefined;
+  if (staged !== undefined) {
+    try {
+      gemmConv(ctx, call, out, inputs, parallel, staged);
+    } finally {
+      releaseStaged(ctx, staged);
+    }
+    return true;
+  }
+  // Otherwise raw results, then the epilogue as a second pass. The raw results go to scratch when the
+  // output is not float32, or when it shares storage with an epilogue operand (the memory plan writes
+  // a conv over a residual that dies there): a raw store would overwrite the residual before the pass
+  // reads it. That costs an output-sized scratch buffer: the memory plan's saving is not real on the
+  // Winograd and direct paths (ResNet-50's residual convs are 1×1, im2col).
+  const aliased = epilogue !== undefined && extras.some((e) => overlaps(e, out));
+  const raw = epilogue === undefined || (out.dtype === 'float32' && !aliased) ? out : ctx.scratchBuffer('float32', nb * M * P);
   try {
-    const parallel = nb * M * P * K >= PARALLEL_MIN_MACS;
-    const algorithm = convAlgorithm(call);
     if (algorithm === 'direct') directConv(ctx, call, raw, inputs, parallel);
     else if (algorithm === 'winograd') winogradConv(ctx, call, raw, inputs);
-    else gemmConv(ctx, call, raw, inputs, parallel);
-    if (epilogue !== undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...inputs.slice(call.hasBias ? 3 : 2)], out);
+    else gemmConv(ctx, call, raw, inputs, parallel, undefined);
+    if (epilogue !== undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...extras], out);
   } finally {
     if (raw !== out) ctx.releaseScratch(raw);
   }
@@ -96,8 +114,11 @@ function directConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: WasmBuffer, 
   }
 }
 
-/** im2col panels per block of output pixels, multiplied by the group's weights with the GEMM micro-kernel. */
-function gemmConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: WasmBuffer, inputs: readonly WasmBuffer[], parallel: boolean): void {
+/**
+ * im2col panels per block of output pixels, multiplied by the group's weights with the GEMM
+ * micro-kernel: raw results into `out`, or with `staged`, the fused epilogue's results.
+ */
+function gemmConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, inputs: readonly WasmBuffer[], parallel: boolean, staged: StagedEpilogue | undefined): void {
   const [x, w] = inputs;
   const bias = call.hasBias ? inputs[2] : undefined;
   const [nb, C, H, W] = call.xDims;
@@ -108,17 +129,23 @@ function gemmConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: WasmBuffer, in
   const P = OH * OW;
   const K = cg * kh * kw;
   const heap = ctx.heap;
-  const mod = ctx.module('gemm', buildGemmModule, GEMM_EXPORTS);
+  const mod = gemmModule(ctx, staged);
   const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
   const PB = Math.min(roundUp(P, PANEL), MAX_BLOCK, Math.max(PANEL, Math.floor(PACKED_TARGET_BYTES / (4 * Math.max(1, K)) / PANEL) * PANEL));
   const nPB = Math.ceil(P / PB);
-  const stride = roundUp(TILE_TMP_BYTES + 9 * PB + (PB / PANEL) * K * PANEL * 4, ALIGN);
+  // Per thread: [edge tile][tables][packed panels][stage: EPILOGUE_ROWS × PB floats][epilogue params].
+  const stageAt = roundUp(TILE_TMP_BYTES + 9 * PB + (PB / PANEL) * K * PANEL * 4, ALIGN);
+  const epiParamsAt = stageAt + (staged === undefined ? 0 : EPILOGUE_ROWS * PB * 4);
+  const stride = roundUp(epiParamsAt + stagedParamsBytes(staged), ALIGN);
   const scratch = heap.alloc(ctx.pool.threads * stride);
   try {
     const [sh, sw] = call.strides;
     const [dh, dw] = call.dilations;
     const [pt, pl] = call.pads;
-    const params = [x.offset, w.offset, bias?.offset ?? 0, raw.offset, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw, pt, pl, K, nPB, PB, scratch, stride];
+    const params = convParams({
+      x: x.offset, w: w.offset, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw, pt, pl, K, nPB, PB,
+      scratchBase: scratch, scratchStride: stride, stageAt, epiParamsAt, epiTemplate: staged?.template ?? 0, epiWords: staged?.words ?? 0,
+    });
     ctx.pool.run(mod, 2, nb * G * nPB, 1, ctx.params(params), parallel);
   } finally {
     heap.release(scratch);

@@ -8,7 +8,10 @@
 
 import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
 import { MEMORY_IMPORT } from '../elementwise.js';
-import { addConst, loadNamedParams, loadParam, minU } from '../codegen-util.js';
+import { addConst, forUp, loadNamedParams, loadParam, minU } from '../codegen-util.js';
+import type { PoolModule } from '../pool.js';
+import type { WasmRoutineContext } from './context.js';
+import { emitCopyTemplate, emitEpilogueRun, type StagedEpilogue } from './epilogue-stage.js';
 
 /** Rows × columns of the register block. */
 export const TILE_ROWS = 4;
@@ -266,15 +269,20 @@ function packB(): FunctionBuilder {
   return f;
 }
 
+export const MATMUL_PARAMS = ['a', 'rsA', 'ksA', 'M', 'K', 'N', 'packed', 'nPanels', 'out', 'aOffTab', 'bIdxTab', 'nRB', 'nCB', 'RB', 'CBP', 'tmpBase', 'tmpStride', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords'] as const;
+export type MatmulParams = Readonly<Record<(typeof MATMUL_PARAMS)[number], number>>;
+export const matmulParams = (p: MatmulParams): number[] => MATMUL_PARAMS.map((k) => p[k]);
+
 /**
- * matmul(start, end, tid, params): unit u = (batch p, row block rb, column block cb).
- * params: a, rsA, ksA, M, K, N, packed, nPanels, out, aOffTab, bIdxTab, nRB, nCB, RB, CBP, tmpBase.
+ * matmul(start, end, tid, params): unit u = (batch p, row block rb, column block cb). params:
+ * MATMUL_PARAMS; the thread's scratch is tmpBase + tid·tmpStride: [edge tile][stage at stageAt][epilogue
+ * params at epiParamsAt]. With an embedded epilogue `epi` (epilogue-stage.ts), each unit's block goes to
+ * the stage (rows of CBP·8 floats) and the epilogue stores its rows into out.
  */
-function matmulDriver(block: number): FunctionBuilder {
+function matmulDriver(block: number, epi: number | undefined): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
-  const names = ['a', 'rsA', 'ksA', 'M', 'K', 'N', 'packed', 'nPanels', 'out', 'aOffTab', 'bIdxTab', 'nRB', 'nCB', 'RB', 'CBP', 'tmpBase'] as const;
-  const P = loadNamedParams(f, params, names);
+  const P = loadNamedParams(f, params, MATMUL_PARAMS);
   const u = f.local('i32');
   const p = f.local('i32');
   const rem = f.local('i32');
@@ -286,8 +294,21 @@ function matmulDriver(block: number): FunctionBuilder {
   const s0 = f.local('i32');
   const s1 = f.local('i32');
   const tmp = f.local('i32');
+  const rows = f.local('i32');
+  const cols = f.local('i32');
+  const rr = f.local('i32');
+  const at = f.local('i32');
+  const epiParams = f.local('i32');
+  const stage = f.local('i32');
+  const ldc = f.local('i32');
   f.get(P.nRB).get(P.nCB).op('i32.mul').set(per);
-  f.get(P.tmpBase).get(tid).i32(TILE_TMP_BYTES).op('i32.mul').op('i32.add').set(tmp);
+  f.get(P.tmpBase).get(tid).get(P.tmpStride).op('i32.mul').op('i32.add').set(tmp);
+  if (epi !== undefined) {
+    f.get(tmp).get(P.stageAt).op('i32.add').set(stage);
+    f.get(tmp).get(P.epiParamsAt).op('i32.add').set(epiParams);
+    f.get(P.CBP).i32(PANEL_ROW_BYTES).op('i32.mul').set(ldc);
+    emitCopyTemplate(f, P.epiTemplate, P.epiWords, epiParams, rr);
+  }
   f.get(start).set(u);
   f.block((exit) => {
     f.loop((again) => {
@@ -302,18 +323,37 @@ function matmulDriver(block: number): FunctionBuilder {
       f.get(P.a).get(P.aOffTab).get(p).i32(4).op('i32.mul').op('i32.add').mem('i32.load').op('i32.add').get(r0).get(P.rsA).op('i32.mul').op('i32.add');
       f.get(P.rsA).get(P.ksA);
       minU(f, () => void f.get(P.RB), () => void f.get(P.M).get(r0).op('i32.sub'), s0, s1);
+      f.tee(rows);
       // bp = packed + (bIdx[p]·nPanels + j0)·K·32
       f.get(P.packed).get(P.bIdxTab).get(p).i32(4).op('i32.mul').op('i32.add').mem('i32.load').get(P.nPanels).op('i32.mul').get(j0).op('i32.add');
       f.get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
       minU(f, () => void f.get(P.CBP), () => void f.get(P.nPanels).get(j0).op('i32.sub'), s0, s1);
       f.get(P.K);
-      // cPtr = out + ((p·M + r0)·N + 8·j0)·4
-      f.get(P.out).get(p).get(P.M).op('i32.mul').get(r0).op('i32.add').get(P.N).op('i32.mul').get(j0).i32(PANEL).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add');
-      f.get(P.N).i32(4).op('i32.mul');
+      // cPtr, ldc: the stage (rows of CBP·8 floats), or out + ((p·M + r0)·N + 8·j0)·4 with rows of N
+      if (epi !== undefined) {
+        f.get(stage).get(ldc);
+      } else {
+        f.get(P.out).get(p).get(P.M).op('i32.mul').get(r0).op('i32.add').get(P.N).op('i32.mul').get(j0).i32(PANEL).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add');
+        f.get(P.N).i32(4).op('i32.mul');
+      }
       f.get(P.N).get(j0).i32(PANEL).op('i32.mul').op('i32.sub');
       f.i32(0);
       f.get(tmp);
       f.call(block);
+      if (epi !== undefined) {
+        // Each row of the block: out[(p·M + r0 + rr)·N + 8·j0 + c] for c < min(CBP·8, N − 8·j0).
+        minU(f, () => void f.get(P.CBP).i32(PANEL).op('i32.mul'), () => void f.get(P.N).get(j0).i32(PANEL).op('i32.mul').op('i32.sub'), s0, s1);
+        f.set(cols);
+        forUp(f, rr, () => void f.i32(0), () => void f.get(rows), 1, () => {
+          emitEpilogueRun(
+            f, epi, epiParams, tid,
+            () => void f.get(stage).get(rr).get(ldc).op('i32.mul').op('i32.add'),
+            () => void f.get(p).get(P.M).op('i32.mul').get(r0).op('i32.add').get(rr).op('i32.add').get(P.N).op('i32.mul').get(j0).i32(PANEL).op('i32.mul').op('i32.add'),
+            () => void f.get(cols),
+            at,
+          );
+        });
+      }
       addConst(f, u, 1);
       f.br(again);
     });
@@ -321,17 +361,25 @@ function matmulDriver(block: number): FunctionBuilder {
   return f;
 }
 
+export const CONV_PARAMS = ['x', 'w', 'bias', 'out', 'C', 'H', 'W', 'M', 'G', 'cg', 'mg', 'kh', 'kw', 'OW', 'P', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'K', 'nPB', 'PB', 'scratchBase', 'scratchStride', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords'] as const;
+export type ConvParams = Readonly<Record<(typeof CONV_PARAMS)[number], number>>;
+export const convParams = (p: ConvParams): number[] => CONV_PARAMS.map((k) => p[k]);
+
+/** Output channels per staged block of the conv driver with an embedded epilogue (the stage holds EPILOGUE_ROWS × PB floats). */
+export const EPILOGUE_ROWS = 32;
+
 /**
  * conv(start, end, tid, params): unit u = (image n, group g, column block pb of PB output pixels).
  * Packs the block's im2col panels into per-thread scratch, then runs the micro-kernel with the
- * group's weights as A. params: x, w, bias, out, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw,
- * pt, pl, K, nPB, PB, scratchBase, scratchStride.
+ * group's weights as A. params: CONV_PARAMS; the thread's scratch (scratchBase + tid·scratchStride) is
+ * [edge tile][iy, ix, fast tables][packed panels][stage at stageAt][epilogue params at epiParamsAt].
+ * With an embedded epilogue `epi` (epilogue-stage.ts), EPILOGUE_ROWS output channels at a time go to
+ * the stage (rows of PB floats), and the epilogue stores each row into out.
  */
-function convDriver(block: number): FunctionBuilder {
+function convDriver(block: number, epi: number | undefined): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
-  const names = ['x', 'w', 'bias', 'out', 'C', 'H', 'W', 'M', 'G', 'cg', 'mg', 'kh', 'kw', 'OW', 'P', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'K', 'nPB', 'PB', 'scratchBase', 'scratchStride'] as const;
-  const P = loadNamedParams(f, params, names);
+  const P = loadNamedParams(f, params, CONV_PARAMS);
   const u = f.local('i32');
   const nb = f.local('i32');
   const g = f.local('i32');
@@ -367,7 +415,20 @@ function convDriver(block: number): FunctionBuilder {
   const t = f.local('i32');
   const ct = f.local('i32');
   const pixels = f.local('v128');
+  const r0 = f.local('i32');
+  const rows = f.local('i32');
+  const rr = f.local('i32');
+  const at = f.local('i32');
+  const stage = f.local('i32');
+  const epiParams = f.local('i32');
+  const ldc = f.local('i32');
   f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').set(scratch);
+  if (epi !== undefined) {
+    f.get(scratch).get(P.stageAt).op('i32.add').set(stage);
+    f.get(scratch).get(P.epiParamsAt).op('i32.add').set(epiParams);
+    f.get(P.PB).i32(4).op('i32.mul').set(ldc);
+    emitCopyTemplate(f, P.epiTemplate, P.epiWords, epiParams, rr);
+  }
   // Scratch layout: [edge tile][iy table PB·4][ix table PB·4][fast flags PB][packed panels].
   f.get(scratch).i32(TILE_TMP_BYTES).op('i32.add').set(iyTab);
   f.get(iyTab).get(P.PB).i32(4).op('i32.mul').op('i32.add').set(ixTab);
@@ -509,21 +570,52 @@ function convDriver(block: number): FunctionBuilder {
           f.br(cil);
         });
       });
-      // C block = W_g [mg × K] · packed [K × pw]
-      f.get(P.w).get(g).get(P.mg).op('i32.mul').get(P.K).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
-      f.get(P.K).i32(4).op('i32.mul');
-      f.i32(4);
-      f.get(P.mg);
-      f.get(packed);
-      f.get(npan);
-      f.get(P.K);
-      f.get(P.out).get(nb).get(P.M).op('i32.mul').get(g).get(P.mg).op('i32.mul').op('i32.add').get(P.P).op('i32.mul').get(p0).op('i32.add').i32(4).op('i32.mul').op('i32.add');
-      f.get(P.P).i32(4).op('i32.mul');
-      f.get(pw);
-      // bias + g·mg·4, or 0 (none)
-      f.get(P.bias).get(g).get(P.mg).op('i32.mul').i32(4).op('i32.mul').op('i32.add').i32(0).get(P.bias).op('select');
-      f.get(scratch);
-      f.call(block);
+      if (epi === undefined) {
+        // C block = W_g [mg × K] · packed [K × pw]
+        f.get(P.w).get(g).get(P.mg).op('i32.mul').get(P.K).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
+        f.get(P.K).i32(4).op('i32.mul');
+        f.i32(4);
+        f.get(P.mg);
+        f.get(packed);
+        f.get(npan);
+        f.get(P.K);
+        f.get(P.out).get(nb).get(P.M).op('i32.mul').get(g).get(P.mg).op('i32.mul').op('i32.add').get(P.P).op('i32.mul').get(p0).op('i32.add').i32(4).op('i32.mul').op('i32.add');
+        f.get(P.P).i32(4).op('i32.mul');
+        f.get(pw);
+        // bias + g·mg·4, or 0 (none)
+        f.get(P.bias).get(g).get(P.mg).op('i32.mul').i32(4).op('i32.mul').op('i32.add').i32(0).get(P.bias).op('select');
+        f.get(scratch);
+        f.call(block);
+      } else {
+        // Rows r0 .. r0 + rows of W_g · packed into the stage, then the epilogue over each row:
+        // out[(n·M + g·mg + r0 + rr)·P + p0 + c] for c < pw.
+        forUp(f, r0, () => void f.i32(0), () => void f.get(P.mg), EPILOGUE_ROWS, () => {
+          minU(f, () => void f.i32(EPILOGUE_ROWS), () => void f.get(P.mg).get(r0).op('i32.sub'), s0, s1);
+          f.set(rows);
+          f.get(P.w).get(g).get(P.mg).op('i32.mul').get(r0).op('i32.add').get(P.K).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
+          f.get(P.K).i32(4).op('i32.mul');
+          f.i32(4);
+          f.get(rows);
+          f.get(packed);
+          f.get(npan);
+          f.get(P.K);
+          f.get(stage);
+          f.get(ldc);
+          f.get(pw);
+          f.get(P.bias).get(g).get(P.mg).op('i32.mul').get(r0).op('i32.add').i32(4).op('i32.mul').op('i32.add').i32(0).get(P.bias).op('select');
+          f.get(scratch);
+          f.call(block);
+          forUp(f, rr, () => void f.i32(0), () => void f.get(rows), 1, () => {
+            emitEpilogueRun(
+              f, epi, epiParams, tid,
+              () => void f.get(stage).get(rr).get(ldc).op('i32.mul').op('i32.add'),
+              () => void f.get(nb).get(P.M).op('i32.mul').get(g).get(P.mg).op('i32.mul').op('i32.add').get(r0).op('i32.add').get(rr).op('i32.add').get(P.P).op('i32.mul').get(p0).op('i32.add'),
+              () => void f.get(pw),
+              at,
+            );
+          });
+        });
+      }
       addConst(f, u, 1);
       f.br(again);
     });
@@ -533,11 +625,19 @@ function convDriver(block: number): FunctionBuilder {
 
 export const GEMM_EXPORTS = ['packB', 'matmul', 'conv'] as const;
 
-export function buildGemmModule(): Uint8Array {
+/** The module; with `epilogue` (epilogue-stage.ts), its drivers apply that fused epilogue as they store. */
+export function buildGemmModule(epilogue?: FunctionBuilder): Uint8Array {
   const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
   const block = m.addFunction(microKernelBlock());
+  const epi = epilogue === undefined ? undefined : m.addFunction(epilogue);
   m.addFunction(packB(), 'packB');
-  m.addFunction(matmulDriver(block), 'matmul');
-  m.addFunction(convDriver(block), 'conv');
+  m.addFunction(matmulDriver(block, epi), 'matmul');
+  m.addFunction(convDriver(block, epi), 'conv');
   return m.encode();
+}
+
+/** The GEMM module instance for a call: plain, or with its staged epilogue embedded (one module per epilogue kernel). */
+export function gemmModule(ctx: WasmRoutineContext, staged: StagedEpilogue | undefined): PoolModule {
+  if (staged === undefined) return ctx.module('gemm', () => buildGemmModule(), GEMM_EXPORTS);
+  return ctx.module(`gemm+${staged.embedded.key}`, () => buildGemmModule(staged.build()), GEMM_EXPORTS);
 }

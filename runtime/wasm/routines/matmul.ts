@@ -1,14 +1,16 @@
 // Batched matmul in wasm: pack every distinct B matrix into 8-column panels (transB folded into the
 // packing), then the 4×8 f32x4 micro-kernel over (batch, row block, column block) units; transA is a
-// pair of strides. A fused epilogue runs as a second elementwise pass over the raw output.
+// pair of strides. A fused epilogue runs on each unit's staged block as it is stored (epilogue-stage.ts).
 // Non-float32 operands return false (the backend runs the CPU routine).
 
 import { sizeOf } from '../../../core/shape.js';
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import { batchMatrixIndex } from '../../cpu/routines/matmul.js';
-import { buildGemmModule, GEMM_EXPORTS, PANEL, TILE_TMP_BYTES } from './gemm.js';
+import { ALIGN } from '../heap.js';
+import { gemmModule, matmulParams, PANEL, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
+import { overlaps, releaseStaged, stagedParamsBytes, stageEpilogue } from './epilogue-stage.js';
 
 type MatmulCall = Extract<RoutineCall, { routine: 'matmul' }>;
 
@@ -37,12 +39,22 @@ export function wasmMatmul(ctx: WasmRoutineContext, call: MatmulCall, inputs: re
   const nMatB = sizeOf(bDims.slice(0, -2));
   const nPanels = Math.ceil(N / PANEL);
   const heap = ctx.heap;
-  const mod = ctx.module('gemm', buildGemmModule, GEMM_EXPORTS);
-  const raw = epilogue === undefined || out.dtype === 'float32' ? out : ctx.scratchBuffer('float32', batch * M * N);
+  const extras = inputs.slice(2);
+  // The epilogue runs on each staged block as it is stored (epilogue-stage.ts); a kernel without a
+  // wasm form runs as a second pass over raw results, kept in scratch when the output is not float32 or
+  // shares storage with an epilogue operand (which a raw store would overwrite before the pass reads it).
+  const staged = epilogue === undefined ? undefined : stageEpilogue(ctx, epilogue, extras, out);
+  const mod = gemmModule(ctx, staged);
+  const aliased = epilogue !== undefined && extras.some((e) => overlaps(e, out));
+  const raw = epilogue === undefined || staged !== undefined || (out.dtype === 'float32' && !aliased) ? out : ctx.scratchBuffer('float32', batch * M * N);
   try {
     const packed = heap.alloc(Math.max(1, nMatB * nPanels * K * PANEL * 4));
     const tables = heap.alloc(batch * 8);
-    const tmp = heap.alloc(ctx.pool.threads * TILE_TMP_BYTES);
+    // Per thread: [edge tile][stage: ROW_BLOCK × PANEL_BLOCK·8 floats][epilogue params].
+    const stageAt = TILE_TMP_BYTES;
+    const epiParamsAt = stageAt + (staged === undefined ? 0 : ROW_BLOCK * PANEL_BLOCK * PANEL * 4);
+    const tmpStride = Math.ceil((epiParamsAt + stagedParamsBytes(staged)) / ALIGN) * ALIGN;
+    const tmp = heap.alloc(ctx.pool.threads * tmpStride);
     try {
       const tab = heap.i32(tables, 2 * batch);
       for (let p = 0; p < batch; p++) {
@@ -56,16 +68,20 @@ export function wasmMatmul(ctx: WasmRoutineContext, call: MatmulCall, inputs: re
       const nCB = Math.ceil(nPanels / PANEL_BLOCK);
       const rsA = (transA ? 1 : K) * 4;
       const ksA = (transA ? M : 1) * 4;
-      const params = [a.offset, rsA, ksA, M, K, N, packed, nPanels, raw.offset, tables, tables + 4 * batch, nRB, nCB, ROW_BLOCK, PANEL_BLOCK, tmp];
+      const params = matmulParams({
+        a: a.offset, rsA, ksA, M, K, N, packed, nPanels, out: raw.offset, aOffTab: tables, bIdxTab: tables + 4 * batch, nRB, nCB, RB: ROW_BLOCK, CBP: PANEL_BLOCK,
+        tmpBase: tmp, tmpStride, stageAt, epiParamsAt, epiTemplate: staged?.template ?? 0, epiWords: staged?.words ?? 0,
+      });
       ctx.pool.run(mod, 1, batch * nRB * nCB, 1, ctx.params(params), parallel);
     } finally {
       heap.release(packed);
       heap.release(tables);
       heap.release(tmp);
     }
-    if (epilogue !== undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...inputs.slice(2)], out);
+    if (epilogue !== undefined && staged === undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...extras], out);
   } finally {
     if (raw !== out) ctx.releaseScratch(raw);
+    releaseStaged(ctx, staged);
   }
   return true;
 }
