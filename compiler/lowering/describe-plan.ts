@@ -34,7 +34,7 @@ function describeStep(plan: KernelPlan, s: PlanStep, i: number): string {
   const moved = formatBytes(stepBytes(plan, s));
   if (s.kind === 'elementwise') return `  #${i} elementwise '${s.node}' ${io} = ${printExpr(s.kernel.expr)}${inPlace}  ${moved}`;
   const epilogue = 'epilogue' in s.call && s.call.epilogue !== undefined ? `  epilogue ${printExpr(s.call.epilogue.expr)}` : '';
-  return `  #${i} ${s.call.routine} '${s.node}' ${io}${epilogue}  ${moved}`;
+  return `  #${i} ${s.call.routine} '${s.node}' ${io}${epilogue}${inPlace}  ${moved}`;
 }
 
 export function describePlan(plan: KernelPlan): string {

@@ -1,10 +1,11 @@
-// Memory planning over a kernel plan: liveness of every buffer, elementwise steps written in place over
-// an operand that dies there, and an element offset for every other intermediate buffer in one arena
+// Memory planning over a kernel plan: liveness of every buffer, steps written in place over an operand
+// that dies there (elementwise operands, and the epilogue operands of heavy routines), and an element offset for every other intermediate buffer in one arena
 // per dtype ("greedy by size", Pisarchyk & Lee 2020), so that buffers live at once never overlap.
 // Plan inputs, constants and outputs keep storage of their own (see planMemory).
 
 import { ELEMENT_BYTES, type DType } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
+import { acceptsEpilogue, routineOwnOperands } from '../../ops/kernel-ir.js';
 import type { KernelPlan, MemoryAllocation, MemoryPlan, PlanStep } from './plan.js';
 
 /** Offsets in an arena start on 64-byte boundaries (the wasm heap's cache-line alignment), so SIMD loads of a buffer stay aligned. */
@@ -24,22 +25,41 @@ function writes(s: PlanStep): readonly number[] {
 }
 
 /**
- * The operand an elementwise step may overwrite: it dies at this step, is no pinned buffer, has the
- * output's dtype and size, and every read of it is at the output's own flat index (same element
- * count, so no broadcast): each element is loaded before the same element is stored.
+ * The operand a step may overwrite: it dies at this step, is no pinned buffer, has the output's dtype
+ * and size, and every read of it is at the output's own flat index (same element count, so no
+ * broadcast): each element is loaded before the same element is stored.
+ *   - elementwise steps: any such operand;
+ *   - heavy routines (conv2d, convTranspose2d, matmul) with a fused epilogue: an epilogue operand (the
+ *     residual of Conv→BN→Add→ReLU), never one of the routine's own operands (X, W, B, or A and B of a
+ *     matmul: the routine reads those across many output elements). Backends store each output element
+ *     after reading its epilogue operands at that element (the CPU routines element by element, the
+ *     wasm routines per staged block: runtime/wasm/routines/epilogue-stage.ts), as onnxruntime's FusedConv
+ *     declares MayInplace for its Sum input.
  */
 function inPlaceOperand(s: PlanStep, i: number, plan: KernelPlan, lastUse: readonly number[], pinned: ReadonlySet<number>): number | undefined {
-  if (s.kind !== 'elementwise') return undefined;
-  const out = plan.buffers[s.output];
-  const outSize = sizeOf(s.kernel.outDims);
-  for (const b of new Set(s.operands)) {
-    if (pinned.has(b) || lastUse[b] !== i) continue;
+  const candidates = inPlaceCandidates(s);
+  if (candidates === undefined) return undefined;
+  const out = plan.buffers[candidates.output];
+  for (const b of new Set(candidates.operands)) {
+    if (pinned.has(b) || lastUse[b] !== i || candidates.excluded.has(b)) continue;
     const spec = plan.buffers[b];
     if (spec.dtype !== out.dtype || spec.size !== out.size) continue;
-    const readsSameElement = s.kernel.operands.every((o, k) => s.operands[k] !== b || sizeOf(o.dims) === outSize);
+    const readsSameElement = candidates.operands.every((o, k) => o !== b || sizeOf(candidates.dims[k]) === candidates.outSize);
     if (readsSameElement) return b;
   }
   return undefined;
+}
+
+/** The operands a step could write over (with the dims it reads them at), and those it must not. */
+function inPlaceCandidates(s: PlanStep): { output: number; operands: readonly number[]; dims: readonly (readonly number[])[]; outSize: number; excluded: ReadonlySet<number> } | undefined {
+  if (s.kind === 'elementwise') {
+    return { output: s.output, operands: s.operands, dims: s.kernel.operands.map((o) => o.dims), outSize: sizeOf(s.kernel.outDims), excluded: new Set() };
+  }
+  const call = s.call;
+  if (!acceptsEpilogue(call) || call.epilogue === undefined || s.outputs.length !== 1) return undefined;
+  const own = routineOwnOperands(call);
+  const [raw, ...extras] = call.epilogue.operands;
+  return { output: s.outputs[0], operands: s.operands.slice(own), dims: extras.map((o) => o.dims), outSize: sizeOf(raw.dims), excluded: new Set(s.operands.slice(0, own)) };
 }
 
 /** Buffers sharing one storage range (an in-place chain, or a single buffer) and their joint lifetime. */
@@ -112,8 +132,8 @@ function planArena(groups: Group[], align: number): number {
  * 1. Liveness: a buffer is live from the step that writes it to the last step that reads it (one
  *    nothing reads: at its writing step only). Lifetimes are inclusive step intervals, so a step's
  *    operands and outputs are live together and never share memory — except:
- * 2. In place: an elementwise step may write its output over an operand that dies there (see
- *    inPlaceOperand). The two then form one storage group (chains of such steps too) whose lifetime is
+ * 2. In place: an elementwise step, or a routine's fused epilogue, may write its output over an
+ *    operand that dies there (see inPlaceOperand). The two then form one storage group (chains of such steps too) whose lifetime is
  *    the union of theirs; this never raises the peak, as both are live at that step anyway.
  * 3. Offsets: the groups of each dtype are placed greedily, largest first, each at the lowest aligned
  *    offset where it overlaps no placed group whose lifetime intersects its own (TFLite's arena
@@ -161,7 +181,7 @@ export function planMemory(plan: KernelPlan): MemoryPlan {
       if (pinned.has(o) || groupOf[o] !== undefined) continue;
       const spec = plan.buffers[o];
       const end = Math.max(i, lastUse[o]);
-      if (overwritten !== undefined && s.kind === 'elementwise') {
+      if (overwritten !== undefined) {
         const g = groupOf[overwritten]!;
         g.to = Math.max(g.to, end);
         g.size = Math.max(g.size, spec.size);

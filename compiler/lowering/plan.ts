@@ -45,7 +45,10 @@ export interface MemoryPlan {
   readonly allocationOf: readonly number[];
   /** Element offset of each buffer in its allocation (0 for pinned and unused buffers). */
   readonly offsetOf: readonly number[];
-  /** Indices of the elementwise steps that write their output over an operand that dies there. */
+  /**
+   * Indices of the steps that write their output over an operand that dies there: elementwise steps,
+   * and routines whose fused epilogue reads that operand (never one of the routine's own operands).
+   */
   readonly inPlaceSteps: readonly number[];
   /** Bytes of all allocations: what running the plan allocates. */
   readonly peakBytes: number;
