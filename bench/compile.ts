@@ -13,7 +13,10 @@ import * as ort from 'onnxruntime-node';
 import { bytesOf } from '../compiler/lowering/memory-plan.js';
 import type { KernelPlan } from '../compiler/lowering/plan.js';
 import { exportModel, importModel } from '../compiler/onnx/index.js';
+import type { Graph } from '../compiler/ir/types.js';
+import { fromFloat64 } from '../core/tensor.js';
 import { GraphSession } from '../runtime/graph-session.js';
+import { WasmBackend } from '../runtime/wasm/wasm-backend.js';
 import type { MemProbeResult, ProbeTarget } from './mem-probe.js';
 import { ortNodeOptions } from './peers/ort-node.js';
 import { collectGarbage, summarize, timeOnce, type Stats } from './timing.js';
@@ -32,6 +35,19 @@ export interface PlanMemory {
   readonly unsharedBytes: number;
 }
 
+/**
+ * The wasm backend's memory for the same plan (float32 lanes, one session per thread count): the heap's
+ * high-water mark over session creation and one run, against the plan's own allocations (constants are
+ * copied into wasm memory). The difference is routine scratch the plan does not show: packed weight
+ * panels, im2col blocks and staged epilogue rows, Winograd transforms, float32 copies of float64
+ * operands, the parameter block, and allocation rounding.
+ */
+export interface WasmHeapMemory {
+  readonly threads: number;
+  readonly highWaterBytes: number;
+  readonly plannedBytes: number;
+}
+
 export interface CompileResult {
   readonly nodes: number;
   readonly initializers: number;
@@ -46,6 +62,9 @@ export interface CompileResult {
   readonly kilnProbe: MemProbeResult | string;
   readonly ortProbe: MemProbeResult | string;
   readonly ortNoArenaProbe: MemProbeResult | string;
+  /** Absent in older runs. */
+  readonly wasmHeap?: readonly (WasmHeapMemory | string)[];
+  readonly kilnWasmProbe?: MemProbeResult | string;
 }
 
 export function planMemoryOf(plan: KernelPlan): PlanMemory | string {
@@ -53,6 +72,22 @@ export function planMemoryOf(plan: KernelPlan): PlanMemory | string {
   if (m === undefined) return 'this kiln has no memory plan';
   const arenaBytes = m.allocations.filter((a) => a.role === 'arena').reduce((t, a) => t + bytesOf(a.dtype, a.size), 0);
   return { peakBytes: m.peakBytes, constantBytes: m.constantBytes, activationBytes: m.activationBytes, arenaBytes, unsharedBytes: m.unsharedBytes };
+}
+
+function measureWasmHeap(graph: Graph, dims: ReadonlyMap<string, readonly number[]>, threads: number): WasmHeapMemory | string {
+  const session = new GraphSession(graph, { backend: 'wasm', threads, precision: 'float32' });
+  try {
+    const plan = session.planFor(dims);
+    const be = session.backend;
+    if (!(be instanceof WasmBackend) || plan.memory === undefined) return 'no wasm backend or no memory plan';
+    const x = dims.get('x') ?? [];
+    session.runHost({ x: fromFloat64('float32', x, Array.from({ length: x.reduce((a, d) => a * d, 1) }, (_, i) => Math.sin(i))) });
+    return { threads, highWaterBytes: be.heap.highWaterBytes, plannedBytes: plan.memory.peakBytes };
+  } catch (e) {
+    return `wasm heap measurement failed: ${(e as Error).message.split('\n')[0]}`;
+  } finally {
+    session.release();
+  }
 }
 
 function probe(which: ProbeTarget, modelPath: string): MemProbeResult | string {
@@ -86,6 +121,7 @@ export async function measureCompile(repetitions: number, log: (line: string) =>
   const memory = planMemoryOf(plan);
   const kernels = plan.steps.length;
   plan = undefined;
+  const wasmHeap = [1, 2].map((threads) => measureWasmHeap(graph, dims, threads));
 
   const bytes = exportModel(graph, { opset: 15 });
   const importSamples: number[] = [];
@@ -108,12 +144,14 @@ export async function measureCompile(repetitions: number, log: (line: string) =>
   let kilnProbe: MemProbeResult | string;
   let ortProbe: MemProbeResult | string;
   let ortNoArenaProbe: MemProbeResult | string;
+  let kilnWasmProbe: MemProbeResult | string;
   try {
     const path = join(folder, 'resnet50.onnx');
     writeFileSync(path, bytes);
     kilnProbe = probe('kiln', path);
     ortProbe = probe('ort', path);
     ortNoArenaProbe = probe('ort-no-arena', path);
+    kilnWasmProbe = probe('kiln-wasm', path);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
@@ -130,5 +168,7 @@ export async function measureCompile(repetitions: number, log: (line: string) =>
     kilnProbe,
     ortProbe,
     ortNoArenaProbe,
+    wasmHeap,
+    kilnWasmProbe,
   };
 }

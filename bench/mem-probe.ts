@@ -4,7 +4,7 @@
 // (writing 5 to /proc/self/clear_refs resets VmHWM), so `runPeakRss − rssAfterCreate` is what the run
 // itself needed on top of the session: activations, workspaces and the output. Run alone in its own
 // process so that the numbers are not mixed with the benchmark's other allocations.
-//   node --expose-gc mem-probe.js ort|ort-no-arena|kiln model.onnx batch
+//   node --expose-gc mem-probe.js ort|ort-no-arena|kiln|kiln-wasm model.onnx batch
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -15,8 +15,12 @@ import { GraphSession } from '../runtime/graph-session.js';
 import { collectGarbage } from './timing.js';
 import { ortNodeOptions } from './peers/ort-node.js';
 
-/** ort-no-arena: onnxruntime-node with enableCpuMemArena false, so its activations are plain allocations. */
-export type ProbeTarget = 'ort' | 'ort-no-arena' | 'kiln';
+/**
+ * ort-no-arena: onnxruntime-node with enableCpuMemArena false, so its activations are plain allocations.
+ * kiln-wasm: the wasm backend, 1 thread, float32 lanes (its memory grows in large steps, but pages count
+ * in RSS only once touched).
+ */
+export type ProbeTarget = 'ort' | 'ort-no-arena' | 'kiln' | 'kiln-wasm';
 
 export interface MemProbeResult {
   readonly which: ProbeTarget;
@@ -59,7 +63,7 @@ function peakRss(): number {
 
 async function main(): Promise<void> {
   const [which, path, batchArg] = process.argv.slice(2);
-  if ((which !== 'ort' && which !== 'ort-no-arena' && which !== 'kiln') || path === undefined) throw new Error('usage: mem-probe.js ort|ort-no-arena|kiln model.onnx batch');
+  if ((which !== 'ort' && which !== 'ort-no-arena' && which !== 'kiln' && which !== 'kiln-wasm') || path === undefined) throw new Error('usage: mem-probe.js ort|ort-no-arena|kiln|kiln-wasm model.onnx batch');
   const batch = Number(batchArg ?? '1');
   const bytes = readFileSync(path);
   const dims = [batch, 3, 224, 224];
@@ -67,13 +71,13 @@ async function main(): Promise<void> {
   const rssBefore = rss();
   let t0 = performance.now();
   let run: () => Promise<unknown>;
-  if (which !== 'kiln') {
+  if (which === 'ort' || which === 'ort-no-arena') {
     const session = await ort.InferenceSession.create(bytes, { ...ortNodeOptions(1), enableCpuMemArena: which === 'ort' });
     const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, dims) };
     run = () => session.run(feeds);
   } else {
     const { graph } = importModel(bytes);
-    const session = new GraphSession(graph, { backend: 'cpu' });
+    const session = new GraphSession(graph, which === 'kiln' ? { backend: 'cpu' } : { backend: 'wasm', threads: 1, precision: 'float32' });
     session.planFor(new Map([[graph.inputs[0].name, dims]]));
     const feeds = { [graph.inputs[0].name]: new Tensor('float32', x, dims) };
     run = () => session.run(feeds);
@@ -88,6 +92,8 @@ async function main(): Promise<void> {
   const rssAfterRun = rss();
   const result: MemProbeResult = { which, rssBefore, rssAfterCreate, rssAfterRun, runPeakRss, peakReset, createMs, firstRunMs };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  // The wasm backend's worker pool would keep the process alive.
+  process.exit(0);
 }
 
 main().catch((e: unknown) => {

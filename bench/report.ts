@@ -105,6 +105,14 @@ function planMemoryLines(m: PlanMemory | string): string[] {
   ];
 }
 
+function wasmHeapLines(w: CompileResult['wasmHeap']): string[] {
+  if (w === undefined) return [];
+  return w.map((h) => {
+    if (typeof h === 'string') return `- kiln wasm backend heap: ${h}`;
+    return `- kiln wasm backend (float32 lanes, ${h.threads} thread${h.threads === 1 ? '' : 's'}): heap high-water ${mb(h.highWaterBytes)} MiB over session creation and the first run = ${mb(h.plannedBytes)} MiB planned (the same plan, constants copied into wasm memory) + **${mb(h.highWaterBytes - h.plannedBytes)} MiB routine scratch** (packed weight panels, im2col blocks and staged epilogue rows, Winograd transforms, float32 copies of float64 operands, rounding) that the planned activations do not show`;
+  });
+}
+
 function probeRow(name: string, p: CompileResult['kilnProbe']): string[] {
   if (typeof p === 'string') return [name, p, ''];
   const runPeak = `${mb(p.runPeakRss - p.rssAfterCreate)}${p.peakReset ? '' : ' (lifetime peak: reset unavailable)'}`;
@@ -130,6 +138,7 @@ function compileSection(c: CompileResult | string | undefined): string[] {
     `kiln's plan has ${c.kernels} kernels.`,
     '',
     ...planMemoryLines(c.memory),
+    ...wasmHeapLines(c.wasmHeap),
     '',
     'Resident memory (RSS), each runtime in a process of its own with the ONNX bytes already read: growth while creating the session (kiln: ONNX import + GraphSession + planFor), and the peak during the first run above the RSS after creation (the kernel\'s peak mark is reset just before the run). The probes run with glibc\'s `MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=0`, so that large blocks freed during session creation go back to the OS instead of being reused unseen by the first run (this slows session creation there, so its times are not reported from the probes):',
     '',
@@ -137,6 +146,7 @@ function compileSection(c: CompileResult | string | undefined): string[] {
       ['runtime', 'RSS growth, session creation (MiB)', 'RSS peak during the first run, above that (MiB)'],
       [
         probeRow('kiln (cpu JS)', c.kilnProbe),
+        ...(c.kilnWasmProbe === undefined ? [] : [probeRow('kiln (wasm, 1 thread, float32 lanes)', c.kilnWasmProbe)]),
         probeRow('onnxruntime-node (1 thread, default CPU arena)', c.ortProbe),
         probeRow('onnxruntime-node (1 thread, enableCpuMemArena: false)', c.ortNoArenaProbe),
       ],

@@ -58,7 +58,8 @@ function createBackend(name: BackendName, options: GraphSessionOptions): Backend
 }
 
 export class GraphSession {
-  private readonly backend: Backend<unknown, unknown>;
+  /** The backend the session runs on (for inspection: the wasm backend's heap and statistics). */
+  readonly backend: Backend<unknown, unknown>;
   private readonly compiled = new Map<string, Compiled>();
   private readonly instances = new Map<string, PlanInstance>();
   private readonly fuse: boolean;

@@ -23,6 +23,7 @@ export class WasmHeap {
   readonly maxPages: number;
   private buf: ArrayBuffer | SharedArrayBuffer;
   private top = ALIGN;
+  private peakTop = ALIGN;
   /** Free blocks below `top`, sorted by offset, coalesced. */
   private readonly freeList: { offset: number; bytes: number }[] = [];
   private readonly sizes = new Map<number, number>();
@@ -40,6 +41,14 @@ export class WasmHeap {
   get buffer(): ArrayBuffer | SharedArrayBuffer {
     if (this.buf.byteLength !== this.memory.buffer.byteLength) this.buf = this.memory.buffer;
     return this.buf;
+  }
+
+  /**
+   * The highest end of any allocation so far (bytes): planned buffers, constants and every routine's
+   * scratch together, as the memory's own size would show them without its growth rounding.
+   */
+  get highWaterBytes(): number {
+    return this.peakTop;
   }
 
   /** Bytes handed out and not released (for tests and diagnostics). */
@@ -63,6 +72,7 @@ export class WasmHeap {
     const offset = this.top;
     this.ensure(offset + size);
     this.top = offset + size;
+    this.peakTop = Math.max(this.peakTop, this.top);
     this.sizes.set(offset, size);
     return offset;
   }
