@@ -64,12 +64,24 @@ const MIN_BLOCK_VARIANCE = 1e-30;
  * A channel whose deviations all lie below ~2.6e-23 (every d² underflows to 0) reads as variance 0
  * where float64 gives ≲ 1e-45: accepted, as no float32 variance or BN output can tell them apart.
  */
-function blockStatsSafe({ mean, m2 }: Moments, count: number): boolean {
-  for (let c = 0; c < mean.length; c++) {
+function blockStatsSafe({ mean, m2 }: Moments, count: number, k: number): boolean {
+  for (let c = 0; c < k; c++) {
     const v = m2[c] / count;
     if (!Number.isFinite(mean[c]) || !Number.isFinite(v) || (v > 0 && v < MIN_BLOCK_VARIANCE)) return false;
   }
   return true;
+}
+
+/** Result arrays per backend heap, grown to the largest K seen (MomentsRun.out). */
+const resultArrays = new WeakMap<object, Moments>();
+
+function resultsFor(heap: object, k: number): Moments {
+  let r = resultArrays.get(heap);
+  if (r === undefined || r.mean.length < k) {
+    r = { mean: new Float64Array(k), m2: new Float64Array(k) };
+    resultArrays.set(heap, r);
+  }
+  return r;
 }
 
 /** Run moments in wasm; false when the call needs the CPU routine. */
@@ -83,16 +95,16 @@ export function wasmMoments(ctx: WasmRoutineContext, call: MomentsCall, inputs: 
   if (n === 0) return false;
   const { r0, k, r1 } = layout;
   const count = r0 * r1;
-  const run: MomentsRun = { ctx, mod: ctx.module('moments', buildMomentsModule, MOMENTS_EXPORTS), x, layout, parallel: n >= PARALLEL_MIN_WORK };
+  const run: MomentsRun = { ctx, mod: ctx.module('moments', buildMomentsModule, MOMENTS_EXPORTS), x, layout, parallel: n >= PARALLEL_MIN_WORK, out: resultsFor(ctx.heap, k) };
   let stats: Moments;
   if (r1 >= MIN_HORIZONTAL_RUN && ctx.precision === 'float32') {
     stats = horizontalBlocks(run);
-    if (!blockStatsSafe(stats, count)) stats = horizontalF64(run);
+    if (!blockStatsSafe(stats, count, k)) stats = horizontalF64(run);
   } else if (r1 >= MIN_HORIZONTAL_RUN) {
     stats = horizontalF64(run);
   } else if (ctx.precision === 'float32') {
     stats = verticalBlocks(run);
-    if (!blockStatsSafe(stats, count)) stats = verticalF64(run);
+    if (!blockStatsSafe(stats, count, k)) stats = verticalF64(run);
   } else {
     stats = verticalF64(run);
   }

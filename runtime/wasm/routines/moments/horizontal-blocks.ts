@@ -144,7 +144,7 @@ export function blockStats(): FunctionBuilder {
  * unit is segment s of a group of ga runs of one channel (about SEGMENT values), so short runs do not
  * make many tiny units; units depend on the shape only.
  */
-export function horizontalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun): Moments {
+export function horizontalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRun): Moments {
   const { r0, k, r1 } = layout;
   const nseg = Math.ceil(r1 / SEGMENT);
   const segMax = Math.min(r1, SEGMENT);
@@ -158,8 +158,7 @@ export function horizontalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun):
   try {
     ctx.pool.run(mod, HSTAT, units, chunk, ctx.params([x.offset, r1, k, r0, nseg, ngroups, ga, rpb, partial]), parallel);
     const p = heap.f64(partial, 2 * units);
-    const mean = new Float64Array(k);
-    const m2 = new Float64Array(k);
+    const { mean, m2 } = out;
     // Chan, Golub & LeVeque: each channel's units in index order (g, then s), whatever the thread count.
     for (let c = 0, u = 0; c < k; c++) {
       const merged = new ChanMerge();
@@ -170,7 +169,7 @@ export function horizontalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun):
       mean[c] = merged.mean;
       m2[c] = merged.m2;
     }
-    return { mean, m2 };
+    return out;
   } finally {
     heap.release(partial);
   }

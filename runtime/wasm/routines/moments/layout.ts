@@ -93,6 +93,12 @@ export interface MomentsRun {
   readonly x: WasmBuffer;
   readonly layout: MomentsLayout;
   readonly parallel: boolean;
+  /**
+   * Where the float32 block drivers write their result (arrays of K values, reused from call to call:
+   * allocating two Float64Arrays, or slicing them out of the shared memory, cost 5–50 µs per call in
+   * Node 20, as much as the [256, 1024] statistics themselves). Valid until the next moments call.
+   */
+  readonly out: Moments;
 }
 
 /**

@@ -10,7 +10,7 @@ import { SLOT } from './vertical-tiles.js';
  * rows, merged by Chan's update per row group in wasm, then here across row groups and across the R1
  * columns of each channel, in index order. Units (row group, strip) depend on the shape only.
  */
-export function verticalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun): Moments {
+export function verticalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRun): Moments {
   const { r0, k, r1 } = layout;
   const L = k * r1;
   const lp = Math.ceil(L / 4) * 4;
@@ -33,9 +33,12 @@ export function verticalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun): M
     if (nstrips > 0) ctx.pool.run(mod, VSTAT, nrg * nstrips, 1, ctx.params([x.offset, L, r0, rpg, nstrips, nfull, nquad, tail, meanP, m2P, lp]), parallel);
     const pm = heap.f64(meanP, nrg * lp);
     const pq = heap.f64(m2P, nrg * lp);
-    if (nrg === 1 && r1 === 1) return { mean: pm.slice(0, k), m2: pq.slice(0, k) };
-    const mean = new Float64Array(k);
-    const m2 = new Float64Array(k);
+    const { mean, m2 } = out;
+    if (nrg === 1 && r1 === 1) {
+      mean.set(pm.subarray(0, k));
+      m2.set(pq.subarray(0, k));
+      return out;
+    }
     // Chan, Golub & LeVeque: a column's row groups in order, then a channel's R1 columns in order.
     for (let c = 0; c < k; c++) {
       const channel = new ChanMerge();
@@ -47,7 +50,7 @@ export function verticalBlocks({ ctx, mod, x, layout, parallel }: MomentsRun): M
       mean[c] = channel.mean;
       m2[c] = channel.m2;
     }
-    return { mean, m2 };
+    return out;
   } finally {
     heap.release(meanP);
     heap.release(m2P);
