@@ -73,10 +73,10 @@ function repoRoot(): string {
   }
 }
 
-const FULL: TimingOptions = { warmup: 2, iterations: 30, budgetSeconds: 2, minIterations: 5 };
-const FULL_HEAVY: TimingOptions = { warmup: 1, iterations: 5, budgetSeconds: 8, minIterations: 3 };
-const QUICK: TimingOptions = { warmup: 1, iterations: 5, budgetSeconds: 0.3, minIterations: 2 };
-const QUICK_HEAVY: TimingOptions = { warmup: 1, iterations: 2, budgetSeconds: 1, minIterations: 1 };
+const FULL: TimingOptions = { warmup: 2, warmupSeconds: 0.5, maxWarmup: 200, iterations: 100, budgetSeconds: 2, minIterations: 5 };
+const FULL_HEAVY: TimingOptions = { warmup: 1, warmupSeconds: 1, maxWarmup: 20, iterations: 5, budgetSeconds: 8, minIterations: 3 };
+const QUICK: TimingOptions = { warmup: 1, warmupSeconds: 0, maxWarmup: 1, iterations: 5, budgetSeconds: 0.3, minIterations: 2 };
+const QUICK_HEAVY: TimingOptions = { warmup: 1, warmupSeconds: 0, maxWarmup: 1, iterations: 2, budgetSeconds: 1, minIterations: 1 };
 
 function selected(w: Workload, args: Args): boolean {
   if (args.only !== undefined) return args.only.some((o) => w.name === o || w.name.startsWith(o));

@@ -1,12 +1,20 @@
-// Timing for the benchmarks: warm-up runs, then timed runs until an iteration count or a time budget is
+// Timing for the benchmarks: warm-up runs (a count and a time), then timed runs until an iteration count or a time budget is
 // reached (whichever first, never fewer than a minimum), summarized as median with min and max.
 // The machine is noisy: results are reported as distributions, never compared against thresholds.
 
 import { performance } from 'node:perf_hooks';
 
 export interface TimingOptions {
-  /** Untimed runs first (plan compilation, JIT, allocator warm-up). */
+  /** Untimed runs first (plan compilation, JIT, allocator warm-up)... */
   readonly warmup: number;
+  /**
+   * ...and more until this many seconds of them have passed (at most maxWarmup calls): V8 first runs
+   * wasm (kiln's kernels, onnxruntime-web, tfjs-wasm) through its baseline compiler (Liftoff) and
+   * compiles hot functions with TurboFan in the background, which can take tens of calls to arrive
+   * (kiln's moments kernel: about 45). Steady state is what a user running a model repeatedly sees.
+   */
+  readonly warmupSeconds: number;
+  readonly maxWarmup: number;
   /** Timed runs wanted. */
   readonly iterations: number;
   /** Stop adding timed runs once this many seconds of timed runs have passed... */
@@ -39,7 +47,8 @@ export function collectGarbage(): void {
 
 /** Times `fn` (awaited each call) and returns its sample statistics in milliseconds. */
 export async function measure(fn: () => unknown, options: TimingOptions): Promise<Stats> {
-  for (let i = 0; i < options.warmup; i++) await fn();
+  const warmStart = performance.now();
+  for (let i = 0; i < options.maxWarmup && (i < options.warmup || performance.now() - warmStart < options.warmupSeconds * 1000); i++) await fn();
   collectGarbage();
   const samples: number[] = [];
   let spent = 0;

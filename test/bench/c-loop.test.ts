@@ -26,7 +26,7 @@ describe.skipIf(!hasGcc())('C loop peer', () => {
     const w = bnWorkloads().find((x) => x.name === `bn-${training ? 'train' : 'infer'}-256x1024`);
     if (w === undefined) throw new Error('workload missing');
     for (const p of peers) {
-      const runner = await p.prepare(w, w.build(), { warmup: 1, iterations: 4, budgetSeconds: 100, minIterations: 1 });
+      const runner = await p.prepare(w, w.build(), { warmup: 1, warmupSeconds: 0, maxWarmup: 1, iterations: 4, budgetSeconds: 100, minIterations: 1 });
       expect(runner.ownSamples).toHaveLength(4);
       for (const s of runner.ownSamples ?? []) expect(s).toBeGreaterThanOrEqual(0);
     }

@@ -11,8 +11,8 @@ const run: RunResult = {
   mode: 'full',
   seconds: 600,
   machine: { cpu: 'Test CPU', cpuDetail: '', cores: 2, memoryGiB: 24, node: 'v20.0.0', platform: 'linux x64', versions: { kiln: '0.1.0', 'onnxruntime-node': '1.30.0' }, commit: 'abc1234', dirty: false, loadStart: 1 },
-  timing: { warmup: 2, iterations: 30, budgetSeconds: 2, minIterations: 5 },
-  heavyTiming: { warmup: 1, iterations: 5, budgetSeconds: 8, minIterations: 3 },
+  timing: { warmup: 2, warmupSeconds: 0.5, maxWarmup: 200, iterations: 30, budgetSeconds: 2, minIterations: 5 },
+  heavyTiming: { warmup: 1, warmupSeconds: 1, maxWarmup: 20, iterations: 5, budgetSeconds: 8, minIterations: 3 },
   peers: [
     { id: 'kiln-cpu', label: 'kiln (cpu JS)', short: 'kiln cpu', role: 'kiln', notes: ['cpu'] },
     { id: 'kiln-wasm-1', label: 'kiln (wasm, 1 thread)', short: 'kiln wasm ×1', role: 'kiln', unavailable: 'backend unavailable: no wasm', notes: [] },
