@@ -146,7 +146,7 @@ function gemmConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, in
       x: x.offset, w: w.offset, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw, pt, pl, K, nPB, PB,
       scratchBase: scratch, scratchStride: stride, stageAt, epiParamsAt, epiTemplate: staged?.template ?? 0, epiWords: staged?.words ?? 0,
     });
-    ctx.pool.run(mod, 2, nb * G * nPB, 1, ctx.params(params), parallel);
+    ctx.pool.run(mod, 0, nb * G * nPB, 1, ctx.params(params), parallel);
   } finally {
     heap.release(scratch);
   }

@@ -1,10 +1,10 @@
-// The wasm GEMM module shared by matmul and conv2d: a 4×8 f32x4 register-blocked micro-kernel over a
-// B packed in panels of 8 columns ([panel][k][8], zero-padded), B packing (plain or transposed), the
-// batched matmul driver, and the conv2d driver that packs im2col panels straight from the input into
-// per-thread scratch. Accumulation is float32 (as in every float32 BLAS): each output element is one
-// dot product in k order, computed entirely by one chunk, so results never depend on the chunking or
-// the thread count. The CPU backend accumulates in float64; the difference is within float32
-// tolerance (measured in the tests).
+// The wasm GEMM building blocks shared by matmul, conv2d and Winograd: a 4×8 f32x4 register-blocked
+// micro-kernel over a B packed in panels of 8 columns ([panel][k][8], zero-padded), and the conv2d
+// driver that packs im2col panels straight from the input into per-thread scratch (the matmul driver
+// and its blocked B packing are in matmul-module.ts). Accumulation is float32 (as in every float32
+// BLAS): each output element is one dot product in k order, computed entirely by one unit of work, so
+// results never depend on the chunking or the thread count. The CPU backend accumulates in float64;
+// the difference is within float32 tolerance (measured in the tests).
 
 import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
 import { MEMORY_IMPORT } from '../elementwise.js';
@@ -26,16 +26,25 @@ export function lanes32(l: readonly number[]): number[] {
 /** Per-thread scratch bytes the micro-kernel uses for edge tiles (4 × 8 float32). */
 export const TILE_TMP_BYTES = TILE_ROWS * PANEL_ROW_BYTES;
 
+/** Codegen: body() for r < rows, c < cols (an edge tile's valid elements). */
+function forTileElements(f: FunctionBuilder, r: Local, c: Local, rows: Local, cols: Local, body: () => void): void {
+  forUp(f, r, () => void f.i32(0), () => void f.get(rows), 1, () => {
+    forUp(f, c, () => void f.i32(0), () => void f.get(cols), 1, body);
+  });
+}
+
 /**
- * block(aPtr, rsA, ksA, rows, bp, panels, K, cPtr, ldc, nCols, bias, tmp):
+ * block(aPtr, rsA, ksA, rows, bp, panels, K, cPtr, ldc, nCols, bias, tmp, accum):
  * C[r, c] = Σ_k A[r, k]·Bp[k, c] (+ bias[r]) for r < rows, c < nCols, where A[r, k] is the float32 at
  * aPtr + r·rsA + k·ksA (bytes; row-major, transposed and conv weights alike), Bp is `panels` packed
- * panels at bp, and C[r, c] is at cPtr + r·ldc + 4c. bias = 0: none. Also the GEMM stage of the
- * Winograd convolution (winograd-module.ts).
+ * panels at bp, and C[r, c] is at cPtr + r·ldc + 4c. bias = 0: none. accum ≠ 0: the sum starts from
+ * C's current values instead of the bias or 0 (the next K-block of a blocked product, matmul-module.ts;
+ * the float32 partial sum is stored and reloaded exactly, so a K-blocked product equals the unblocked
+ * one bit for bit). Also the GEMM stage of the Winograd convolution (winograd-module.ts).
  */
 export function microKernelBlock(): FunctionBuilder {
-  const f = new FunctionBuilder(Array<'i32'>(12).fill('i32'));
-  const [aPtr, rsA, ksA, rows, bp, panels, K, cPtr, ldc, nCols, bias, tmp] = Array.from({ length: 12 }, (_, i) => f.param(i));
+  const f = new FunctionBuilder(Array<'i32'>(13).fill('i32'));
+  const [aPtr, rsA, ksA, rows, bp, panels, K, cPtr, ldc, nCols, bias, tmp, accum] = Array.from({ length: 13 }, (_, i) => f.param(i));
   const j = f.local('i32');
   const i = f.local('i32');
   const k = f.local('i32');
@@ -53,6 +62,7 @@ export function microKernelBlock(): FunctionBuilder {
   const b1 = f.local('v128');
   const av = f.local('v128');
   const panelBytes = f.local('i32');
+  const fullTile = f.local('i32');
   f.get(K).i32(PANEL_ROW_BYTES).op('i32.mul').set(panelBytes);
   // Row index clamped to the last valid row (edge tiles compute duplicates and store only valid rows).
   const clampedRow = (rr: number): void => {
@@ -75,16 +85,39 @@ export function microKernelBlock(): FunctionBuilder {
             clampedRow(rr);
             f.get(rsA).op('i32.mul').op('i32.add').set(pa[rr]);
           }
-          f.get(bias).if(
+          // cp = cPtr + i·ldc + 32·j
+          f.get(cPtr).get(i).get(ldc).op('i32.mul').op('i32.add').get(j).i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').set(cp);
+          f.get(rowsValid).i32(TILE_ROWS).op('i32.eq').get(colsValid).i32(PANEL).op('i32.eq').op('i32.and').set(fullTile);
+          f.get(accum).if(
             () => {
+              // Edge tile: its valid elements into the tmp tile first (the rest are never stored).
+              f.get(fullTile).op('i32.eqz').if(() => forTileElements(f, r, c, rowsValid, colsValid, () => {
+                f.get(tmp).get(r).i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').get(c).i32(4).op('i32.mul').op('i32.add');
+                f.get(cp).get(r).get(ldc).op('i32.mul').op('i32.add').get(c).i32(4).op('i32.mul').op('i32.add').mem('f32.load');
+                f.mem('f32.store');
+              }));
               for (let rr = 0; rr < TILE_ROWS; rr++) {
-                f.get(bias);
-                clampedRow(rr);
-                f.i32(4).op('i32.mul').op('i32.add').vmem('v128.load32_splat').tee(acc[2 * rr]).set(acc[2 * rr + 1]);
+                f.get(fullTile).if(
+                  () => void f.get(cp).get(ldc).i32(rr).op('i32.mul').op('i32.add').set(s0),
+                  () => void f.get(tmp).i32(rr * PANEL_ROW_BYTES).op('i32.add').set(s0),
+                );
+                f.get(s0).vmem('v128.load').set(acc[2 * rr]);
+                f.get(s0).vmem('v128.load', 16).set(acc[2 * rr + 1]);
               }
             },
             () => {
-              for (const a of acc) f.f32x4(0, 0, 0, 0).set(a);
+              f.get(bias).if(
+                () => {
+                  for (let rr = 0; rr < TILE_ROWS; rr++) {
+                    f.get(bias);
+                    clampedRow(rr);
+                    f.i32(4).op('i32.mul').op('i32.add').vmem('v128.load32_splat').tee(acc[2 * rr]).set(acc[2 * rr + 1]);
+                  }
+                },
+                () => {
+                  for (const a of acc) f.f32x4(0, 0, 0, 0).set(a);
+                },
+              );
             },
           );
           f.get(bp).get(j).get(panelBytes).op('i32.mul').op('i32.add').set(pb);
@@ -105,10 +138,7 @@ export function microKernelBlock(): FunctionBuilder {
               f.br(kLoop);
             });
           });
-          // cp = cPtr + i·ldc + 32·j
-          f.get(cPtr).get(i).get(ldc).op('i32.mul').op('i32.add').get(j).i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').set(cp);
-          f.get(rowsValid).i32(TILE_ROWS).op('i32.eq').get(colsValid).i32(PANEL).op('i32.eq').op('i32.and');
-          f.if(
+          f.get(fullTile).if(
             () => {
               for (let rr = 0; rr < TILE_ROWS; rr++) {
                 f.get(cp).get(acc[2 * rr]).vmem('v128.store');
@@ -122,24 +152,10 @@ export function microKernelBlock(): FunctionBuilder {
                 f.get(tmp).get(acc[2 * rr]).vmem('v128.store', rr * PANEL_ROW_BYTES);
                 f.get(tmp).get(acc[2 * rr + 1]).vmem('v128.store', rr * PANEL_ROW_BYTES + 16);
               }
-              f.i32(0).set(r);
-              f.block((rd) => {
-                f.loop((rl) => {
-                  f.get(r).get(rowsValid).op('i32.ge_u').brIf(rd);
-                  f.i32(0).set(c);
-                  f.block((cd) => {
-                    f.loop((cl) => {
-                      f.get(c).get(colsValid).op('i32.ge_u').brIf(cd);
-                      f.get(cp).get(r).get(ldc).op('i32.mul').op('i32.add').get(c).i32(4).op('i32.mul').op('i32.add');
-                      f.get(tmp).get(r).i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').get(c).i32(4).op('i32.mul').op('i32.add').mem('f32.load');
-                      f.mem('f32.store');
-                      addConst(f, c, 1);
-                      f.br(cl);
-                    });
-                  });
-                  addConst(f, r, 1);
-                  f.br(rl);
-                });
+              forTileElements(f, r, c, rowsValid, colsValid, () => {
+                f.get(cp).get(r).get(ldc).op('i32.mul').op('i32.add').get(c).i32(4).op('i32.mul').op('i32.add');
+                f.get(tmp).get(r).i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').get(c).i32(4).op('i32.mul').op('i32.add').mem('f32.load');
+                f.mem('f32.store');
               });
             },
           );
@@ -149,213 +165,6 @@ export function microKernelBlock(): FunctionBuilder {
       });
       addConst(f, j, 1);
       f.br(panelLoop);
-    });
-  });
-  return f;
-}
-
-/**
- * packB(start, end, tid, params): unit u = (matrix, panel). params: b, K, N, transB, dst, nPanels.
- * dst[(mat·nPanels + panel)·K·8 + k·8 + c] = B_mat(k, panel·8 + c), 0 past N.
- */
-function packB(): FunctionBuilder {
-  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
-  const [start, end, , params] = [0, 1, 2, 3].map((i) => f.param(i));
-  const b = loadParam(f, params, 0);
-  const K = loadParam(f, params, 1);
-  const N = loadParam(f, params, 2);
-  const transB = loadParam(f, params, 3);
-  const dst = loadParam(f, params, 4);
-  const nPanels = loadParam(f, params, 5);
-  const u = f.local('i32');
-  const mat = f.local('i32');
-  const n0 = f.local('i32');
-  const src = f.local('i32');
-  const d = f.local('i32');
-  const k = f.local('i32');
-  const c = f.local('i32');
-  const n = f.local('i32');
-  const full = f.local('i32');
-  const val = f.local('f32');
-  const rows = Array.from({ length: PANEL }, () => f.local('v128'));
-  const t = Array.from({ length: 4 }, () => f.local('v128'));
-  f.get(start).set(u);
-  f.block((exit) => {
-    f.loop((again) => {
-      f.get(u).get(end).op('i32.ge_u').brIf(exit);
-      f.get(u).get(nPanels).op('i32.div_u').set(mat);
-      f.get(u).get(mat).get(nPanels).op('i32.mul').op('i32.sub').i32(PANEL).op('i32.mul').set(n0);
-      f.get(b).get(mat).get(K).op('i32.mul').get(N).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(src);
-      f.get(dst).get(u).get(K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add').set(d);
-      f.get(n0).i32(PANEL).op('i32.add').get(N).op('i32.le_u').get(transB).op('i32.eqz').op('i32.and').set(full);
-      f.i32(0).set(k);
-      // transB with 8 whole rows: four k at a time, two 4×4 transposes per step.
-      f.get(transB).get(n0).i32(PANEL).op('i32.add').get(N).op('i32.le_u').op('i32.and');
-      f.if(() => {
-        f.block((td) => {
-          f.loop((tl) => {
-            f.get(k).i32(4).op('i32.add').get(K).op('i32.gt_u').brIf(td);
-            rows.forEach((r, c) => {
-              f.get(src).get(n0).i32(c).op('i32.add').get(K).op('i32.mul').get(k).op('i32.add').i32(4).op('i32.mul').op('i32.add').vmem('v128.load').set(r);
-            });
-            for (const half of [0, 1]) {
-              const [r0, r1, r2, r3] = rows.slice(4 * half, 4 * half + 4);
-              f.get(r0).get(r1).shuffle(lanes32([0, 4, 1, 5])).set(t[0]);
-              f.get(r0).get(r1).shuffle(lanes32([2, 6, 3, 7])).set(t[1]);
-              f.get(r2).get(r3).shuffle(lanes32([0, 4, 1, 5])).set(t[2]);
-              f.get(r2).get(r3).shuffle(lanes32([2, 6, 3, 7])).set(t[3]);
-              // Row k + q of the panel, columns 4·half .. 4·half + 3.
-              const store = (q: number, a: Local, bb: Local, lanes: readonly number[]): void => {
-                f.get(d).get(a).get(bb).shuffle(lanes32(lanes)).vmem('v128.store', q * PANEL_ROW_BYTES + 16 * half);
-              };
-              store(0, t[0], t[2], [0, 1, 4, 5]);
-              store(1, t[0], t[2], [2, 3, 6, 7]);
-              store(2, t[1], t[3], [0, 1, 4, 5]);
-              store(3, t[1], t[3], [2, 3, 6, 7]);
-            }
-            addConst(f, d, 4 * PANEL_ROW_BYTES);
-            addConst(f, k, 4);
-            f.br(tl);
-          });
-        });
-      });
-      f.block((kd) => {
-        f.loop((kl) => {
-          f.get(k).get(K).op('i32.ge_u').brIf(kd);
-          f.get(full).if(
-            () => {
-              // A whole row of the panel: two vector copies from B's row k.
-              const at = (): void => void f.get(src).get(k).get(N).op('i32.mul').get(n0).op('i32.add').i32(4).op('i32.mul').op('i32.add');
-              f.get(d);
-              at();
-              f.vmem('v128.load').vmem('v128.store');
-              f.get(d);
-              at();
-              f.vmem('v128.load', 16).vmem('v128.store', 16);
-            },
-            () => {
-              f.i32(0).set(c);
-              f.block((cd) => {
-                f.loop((cl) => {
-                  f.get(c).i32(PANEL).op('i32.ge_u').brIf(cd);
-                  f.get(n0).get(c).op('i32.add').set(n);
-                  f.f32(0).set(val);
-                  f.get(n).get(N).op('i32.lt_u');
-                  f.if(() => {
-                    // B(k, n) = transB ? b[n·K + k] : b[k·N + n]
-                    f.get(transB);
-                    f.if(
-                      () => void f.get(src).get(n).get(K).op('i32.mul').get(k).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(n),
-                      () => void f.get(src).get(k).get(N).op('i32.mul').get(n).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(n),
-                    );
-                    f.get(n).mem('f32.load').set(val);
-                  });
-                  f.get(d).get(c).i32(4).op('i32.mul').op('i32.add').get(val).mem('f32.store');
-                  addConst(f, c, 1);
-                  f.br(cl);
-                });
-              });
-            },
-          );
-          addConst(f, d, PANEL_ROW_BYTES);
-          addConst(f, k, 1);
-          f.br(kl);
-        });
-      });
-      addConst(f, u, 1);
-      f.br(again);
-    });
-  });
-  return f;
-}
-
-export const MATMUL_PARAMS = ['a', 'rsA', 'ksA', 'M', 'K', 'N', 'packed', 'nPanels', 'out', 'aOffTab', 'bIdxTab', 'nRB', 'nCB', 'RB', 'CBP', 'tmpBase', 'tmpStride', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords'] as const;
-export type MatmulParams = Readonly<Record<(typeof MATMUL_PARAMS)[number], number>>;
-export const matmulParams = (p: MatmulParams): number[] => MATMUL_PARAMS.map((k) => p[k]);
-
-/**
- * matmul(start, end, tid, params): unit u = (batch p, row block rb, column block cb). params:
- * MATMUL_PARAMS; the thread's scratch is tmpBase + tid·tmpStride: [edge tile][stage at stageAt][epilogue
- * params at epiParamsAt]. With an embedded epilogue `epi` (epilogue-stage.ts), each unit's block goes to
- * the stage (rows of CBP·8 floats) and the epilogue stores its rows into out.
- */
-function matmulDriver(block: number, epi: number | undefined): FunctionBuilder {
-  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
-  const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
-  const P = loadNamedParams(f, params, MATMUL_PARAMS);
-  const u = f.local('i32');
-  const p = f.local('i32');
-  const rem = f.local('i32');
-  const rb = f.local('i32');
-  const cb = f.local('i32');
-  const r0 = f.local('i32');
-  const j0 = f.local('i32');
-  const per = f.local('i32');
-  const s0 = f.local('i32');
-  const s1 = f.local('i32');
-  const tmp = f.local('i32');
-  const rows = f.local('i32');
-  const cols = f.local('i32');
-  const rr = f.local('i32');
-  const at = f.local('i32');
-  const epiParams = f.local('i32');
-  const stage = f.local('i32');
-  const ldc = f.local('i32');
-  f.get(P.nRB).get(P.nCB).op('i32.mul').set(per);
-  f.get(P.tmpBase).get(tid).get(P.tmpStride).op('i32.mul').op('i32.add').set(tmp);
-  if (epi !== undefined) {
-    f.get(tmp).get(P.stageAt).op('i32.add').set(stage);
-    f.get(tmp).get(P.epiParamsAt).op('i32.add').set(epiParams);
-    f.get(P.CBP).i32(PANEL_ROW_BYTES).op('i32.mul').set(ldc);
-    emitCopyTemplate(f, P.epiTemplate, P.epiWords, epiParams, rr);
-  }
-  f.get(start).set(u);
-  f.block((exit) => {
-    f.loop((again) => {
-      f.get(u).get(end).op('i32.ge_u').brIf(exit);
-      f.get(u).get(per).op('i32.div_u').set(p);
-      f.get(u).get(p).get(per).op('i32.mul').op('i32.sub').set(rem);
-      f.get(rem).get(P.nCB).op('i32.div_u').set(rb);
-      f.get(rem).get(rb).get(P.nCB).op('i32.mul').op('i32.sub').set(cb);
-      f.get(rb).get(P.RB).op('i32.mul').set(r0);
-      f.get(cb).get(P.CBP).op('i32.mul').set(j0);
-      // aPtr = a + aOffTab[p] + r0·rsA
-      f.get(P.a).get(P.aOffTab).get(p).i32(4).op('i32.mul').op('i32.add').mem('i32.load').op('i32.add').get(r0).get(P.rsA).op('i32.mul').op('i32.add');
-      f.get(P.rsA).get(P.ksA);
-      minU(f, () => void f.get(P.RB), () => void f.get(P.M).get(r0).op('i32.sub'), s0, s1);
-      f.tee(rows);
-      // bp = packed + (bIdx[p]·nPanels + j0)·K·32
-      f.get(P.packed).get(P.bIdxTab).get(p).i32(4).op('i32.mul').op('i32.add').mem('i32.load').get(P.nPanels).op('i32.mul').get(j0).op('i32.add');
-      f.get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
-      minU(f, () => void f.get(P.CBP), () => void f.get(P.nPanels).get(j0).op('i32.sub'), s0, s1);
-      f.get(P.K);
-      // cPtr, ldc: the stage (rows of CBP·8 floats), or out + ((p·M + r0)·N + 8·j0)·4 with rows of N
-      if (epi !== undefined) {
-        f.get(stage).get(ldc);
-      } else {
-        f.get(P.out).get(p).get(P.M).op('i32.mul').get(r0).op('i32.add').get(P.N).op('i32.mul').get(j0).i32(PANEL).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add');
-        f.get(P.N).i32(4).op('i32.mul');
-      }
-      f.get(P.N).get(j0).i32(PANEL).op('i32.mul').op('i32.sub');
-      f.i32(0);
-      f.get(tmp);
-      f.call(block);
-      if (epi !== undefined) {
-        // Each row of the block: out[(p·M + r0 + rr)·N + 8·j0 + c] for c < min(CBP·8, N − 8·j0).
-        minU(f, () => void f.get(P.CBP).i32(PANEL).op('i32.mul'), () => void f.get(P.N).get(j0).i32(PANEL).op('i32.mul').op('i32.sub'), s0, s1);
-        f.set(cols);
-        forUp(f, rr, () => void f.i32(0), () => void f.get(rows), 1, () => {
-          emitEpilogueRun(
-            f, epi, epiParams, tid,
-            () => void f.get(stage).get(rr).get(ldc).op('i32.mul').op('i32.add'),
-            () => void f.get(p).get(P.M).op('i32.mul').get(r0).op('i32.add').get(rr).op('i32.add').get(P.N).op('i32.mul').get(j0).i32(PANEL).op('i32.mul').op('i32.add'),
-            () => void f.get(cols),
-            at,
-          );
-        });
-      }
-      addConst(f, u, 1);
-      f.br(again);
     });
   });
   return f;
@@ -585,6 +394,7 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
         // bias + g·mg·4, or 0 (none)
         f.get(P.bias).get(g).get(P.mg).op('i32.mul').i32(4).op('i32.mul').op('i32.add').i32(0).get(P.bias).op('select');
         f.get(scratch);
+        f.i32(0);
         f.call(block);
       } else {
         // Rows r0 .. r0 + rows of W_g · packed into the stage, then the epilogue over each row:
@@ -604,6 +414,7 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
           f.get(pw);
           f.get(P.bias).get(g).get(P.mg).op('i32.mul').get(r0).op('i32.add').i32(4).op('i32.mul').op('i32.add').i32(0).get(P.bias).op('select');
           f.get(scratch);
+          f.i32(0);
           f.call(block);
           forUp(f, rr, () => void f.i32(0), () => void f.get(rows), 1, () => {
             emitEpilogueRun(
@@ -623,20 +434,18 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
   return f;
 }
 
-export const GEMM_EXPORTS = ['packB', 'matmul', 'conv'] as const;
+export const GEMM_EXPORTS = ['conv'] as const;
 
-/** The module; with `epilogue` (epilogue-stage.ts), its drivers apply that fused epilogue as they store. */
+/** The im2col conv module; with `epilogue` (epilogue-stage.ts), its driver applies that fused epilogue as it stores. */
 export function buildGemmModule(epilogue?: FunctionBuilder): Uint8Array {
   const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
   const block = m.addFunction(microKernelBlock());
   const epi = epilogue === undefined ? undefined : m.addFunction(epilogue);
-  m.addFunction(packB(), 'packB');
-  m.addFunction(matmulDriver(block, epi), 'matmul');
   m.addFunction(convDriver(block, epi), 'conv');
   return m.encode();
 }
 
-/** The GEMM module instance for a call: plain, or with its staged epilogue embedded (one module per epilogue kernel). */
+/** The conv module instance for a call: plain, or with its staged epilogue embedded (one module per epilogue kernel). */
 export function gemmModule(ctx: WasmRoutineContext, staged: StagedEpilogue | undefined): PoolModule {
   if (staged === undefined) return ctx.module('gemm', () => buildGemmModule(), GEMM_EXPORTS);
   return ctx.module(`gemm+${staged.embedded.key}`, () => buildGemmModule(staged.build()), GEMM_EXPORTS);

@@ -220,7 +220,7 @@ function convUnit(block: number, filters: number): FunctionBuilder {
           f.get(npanUsed).get(P.C);
           f.get(mBuf).get(xi).get(mXi).op('i32.mul').op('i32.add');
           f.get(ldc).get(npanUsed).i32(PANEL).op('i32.mul');
-          f.i32(0).get(tileTmp);
+          f.i32(0).get(tileTmp).i32(0);
           f.call(block);
         });
         forUp(f, r, () => void f.i32(0), () => void f.get(rows), 1, () => {
