@@ -26,7 +26,7 @@ import type { DType } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
 import type { BinaryFn, ElementwiseKernel, ScalarExpr, UnaryFn } from '../../ops/kernel-ir.js';
 import { loopNest } from '../cpu/elementwise-codegen.js';
-import { FunctionBuilder, Local, ModuleBuilder, PlainOp, SimdOp, ValType } from './encoder/index.js';
+import { FunctionBuilder, type Label, Local, ModuleBuilder, PlainOp, SimdOp, ValType } from './encoder/index.js';
 import { addConst, loadParam, minU, whileAtLeast } from './codegen-util.js';
 
 export type Precision = 'float64' | 'float32';
@@ -36,6 +36,16 @@ export const ELEMENTWISE_EXPORT = 'run';
 
 /** Vector steps per iteration of the body on long runs (fewer loop branches and address updates). */
 const UNROLL = 4;
+
+/**
+ * Rows taken together when some contiguous operands are the same for every row (a channels-last
+ * [N, C] tensor with per-channel [C] operands): each of their vectors is loaded once for ROW_BLOCK
+ * rows. Every such operand costs about 0.15 ns per vector (x·a: 0.39 ns, x·a + b: 0.53, BN's
+ * (x − mean)·a + b: 0.69, against 0.37 for the NCHW form with splats); blocks of 4 rows measured
+ * 0.60 on [256, 1024] and 0.65 against 0.87 on [64, 1024]; 8 rows were slower (1.0: twice the
+ * streams in flight).
+ */
+const ROW_BLOCK = 4;
 
 export const MEMORY_IMPORT = { module: 'env', name: 'memory', minPages: 1, maxPages: 65536, shared: true } as const;
 
@@ -185,6 +195,20 @@ interface Width {
   round(): void;
 }
 
+/** The row loop's locals that the row-block path reads and advances. */
+interface RowBlockLocals {
+  readonly pos: Local;
+  readonly col: Local;
+  readonly cnt: Local;
+  readonly po: Local;
+  readonly end: Local;
+  readonly coord: readonly Local[];
+  readonly base: readonly Local[];
+  readonly ptr: readonly Local[];
+  readonly size: readonly number[];
+  readonly outSize: number;
+}
+
 class ElementwiseEmitter {
   private readonly f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   private readonly layout: RowLayout;
@@ -285,6 +309,7 @@ class ElementwiseEmitter {
             if (lo !== undefined) f.get(lo).simd('f32x4.splat').set(this.lo(this.loV, j));
           }
         }
+        if (this.rowBlocked()) this.emitRowBlock(rows, exit, { pos, col, cnt, po, end, coord, base, ptr, size, outSize });
         // Vector body: UNROLL steps per iteration while the run has that many (addresses advance once
         // per iteration, steps address by memarg offset), then single steps.
         for (const steps of run >= UNROLL * lanes.width ? [UNROLL, 1] : [1]) {
@@ -324,6 +349,57 @@ class ElementwiseEmitter {
       });
     });
     return f;
+  }
+
+  /**
+   * Whether ROW_BLOCK rows can run together: some contiguous operand is the same on every row (stride
+   * 0 over the row axis), every splatted operand too (its splat then holds for all the rows), there
+   * are at least ROW_BLOCK rows, and runs are whole vectors (no scalar tail inside the block).
+   */
+  private rowBlocked(): boolean {
+    const { dims, strides } = this.layout;
+    const q = dims.length;
+    if (q < 2 || dims[q - 2] < ROW_BLOCK || dims[q - 1] % this.lanes.width !== 0) return false;
+    const invariant = (j: number): boolean => strides[j][q - 2] === 0;
+    return this.k.operands.some((_, j) => this.contiguous[j] && invariant(j)) && this.k.operands.every((_, j) => this.contiguous[j] || invariant(j));
+  }
+
+  /**
+   * At the start of a row (col = 0) with ROW_BLOCK whole rows left in the chunk and in this outer
+   * block: one vector column at a time, the row-invariant operands loaded once and the ROW_BLOCK rows'
+   * elements addressed by constant offsets. Each element gets the same vector arithmetic as in the
+   * row loop, so results do not change. Then on to the next row (or out, at the chunk's end).
+   */
+  private emitRowBlock(rows: Label, exit: Label, at: RowBlockLocals): void {
+    const { f, k, lanes } = this;
+    const { dims, strides } = this.layout;
+    const q = dims.length;
+    const run = dims[q - 1];
+    const n = k.operands.length;
+    f.get(at.col).op('i32.eqz');
+    f.get(at.end).get(at.pos).op('i32.sub').i32(ROW_BLOCK * run).op('i32.ge_u').op('i32.and');
+    f.get(at.coord[q - 2]).i32(dims[q - 2] - ROW_BLOCK).op('i32.le_u').op('i32.and');
+    f.if(() => {
+      whileAtLeast(f, at.cnt, lanes.width, () => {
+        for (let j = 0; j < n; j++) {
+          if (this.contiguous[j] && strides[j][q - 2] === 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], 0, this.loV[j]);
+        }
+        for (let r = 0; r < ROW_BLOCK; r++) {
+          for (let j = 0; j < n; j++) {
+            const rowBytes = strides[j][q - 2] * at.size[j];
+            if (this.contiguous[j] && rowBytes !== 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], r * rowBytes, this.loV[j]);
+          }
+          this.computeAndStore(at.po, k.outDtype, r * run * at.outSize);
+        }
+        for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, at.ptr[j], lanes.width * at.size[j]);
+        addConst(f, at.po, lanes.width * at.outSize);
+      });
+      addConst(f, at.po, (ROW_BLOCK - 1) * run * at.outSize);
+      f.get(at.pos).i32(ROW_BLOCK * run).op('i32.add').tee(at.pos);
+      f.get(at.end).op('i32.ge_u').brIf(exit);
+      for (let r = 0; r < ROW_BLOCK; r++) this.advance(q - 2, at.coord, at.base, at.size);
+      f.br(rows);
+    });
   }
 
   /** coord[d]++ with carry into outer dims, moving every operand's row base along. */

@@ -60,6 +60,11 @@ const SIMD_CASES: Case[] = [
   { name: 'two-sided broadcasting [5,1,6] × [4,1]', k: kernel([op('float32', [5, 1, 6]), op('float32', [4, 1])], [5, 4, 6], E.sub(X, E.unary('square', Y))) },
   { name: 'row broadcast [3,1] with a trailing [1,7]', k: kernel([op('float32', [3, 1]), op('float32', [1, 7])], [3, 7], E.binary('min', X, Y)) },
   { name: 'channels-last per-channel operand [C]', k: kernel([op('float32', [2, 5, 3, 10]), op('float32', [10]), op('float64', [10])], [2, 5, 3, 10], E.add(E.mul(X, Y), Z)) },
+  // Rows of whole vectors with row-invariant operands run ROW_BLOCK rows at a time: a chunk boundary
+  // mid-row (34920 elements, chunks of 32768), leftover rows, and an operand that changes with the
+  // outer axis, so blocks stop at the outer boundary and the odometer carries after a block.
+  { name: 'channels-last rows in blocks, chunks ending mid-row', k: kernel([op('float32', [97, 3, 120]), op('float32', [120]), op('float64', [120]), op('float64', [120])], [97, 3, 120], bnExpr) },
+  { name: 'row blocks over an axis whose operand changes with the outer axis', k: kernel([op('float32', [5, 7, 16]), op('float32', [5, 1, 16]), op('float64', [16]), op('float32', [])], [5, 7, 16], E.add(E.mul(E.sub(X, Y), Z), W)) },
   { name: 'float64 operands and a float64 output', k: kernel([op('float64', [3, 37]), op('float32', [3, 1])], [3, 37], E.div(X, E.add(E.unary('abs', Y), E.const(0.5))), 'float64') },
   { name: 'float32 operands into a float64 output', k: kernel([op('float32', [1, 2, 23])], [1, 2, 23], E.unary('neg', E.unary('floor', E.mul(X, E.const(3)))), 'float64') },
   { name: 'a single element', k: kernel([op('float32', []), op('float32', [])], [], E.add(X, Y)) },
