@@ -4,16 +4,22 @@
 // every tap (ci, ky, kx) over the output rows and columns whose input is inside X (ranges precomputed,
 // as in the CPU routine), 4 columns per f32x4 step when the column stride is 1. Each output element
 // accumulates in float32 in a fixed tap order, so the result does not depend on the thread count.
+// With a fused epilogue (epilogue-stage.ts) the plane accumulates in the thread's scratch (the stage)
+// and the epilogue stores it, so the output may share storage with an epilogue operand.
 
 import { FunctionBuilder, ModuleBuilder } from '../encoder/index.js';
 import { MEMORY_IMPORT } from '../elementwise.js';
 import { addConst, loadNamedParams } from '../codegen-util.js';
+import { emitCopyTemplate, emitEpilogueRun } from './epilogue-stage.js';
 
-const NAMES = ['x', 'w', 'bias', 'out', 'C', 'H', 'W', 'M', 'cg', 'mg', 'kh', 'kw', 'OH', 'OW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'rowLo', 'rowHi', 'colLo', 'colHi'] as const;
+const NAMES = ['x', 'w', 'bias', 'out', 'C', 'H', 'W', 'M', 'cg', 'mg', 'kh', 'kw', 'OH', 'OW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'rowLo', 'rowHi', 'colLo', 'colHi', 'scratchBase', 'scratchStride', 'epiParamsAt', 'epiTemplate', 'epiWords'] as const;
+export type DirectConvParams = Readonly<Record<(typeof NAMES)[number], number>>;
+export const directConvParams = (p: DirectConvParams): number[] => NAMES.map((k) => p[k]);
 
-function directConv(): FunctionBuilder {
+/** direct(start, end, tid, params): unit u = output plane (n, m). With `epi`, the thread's scratch is [stage: OH·OW floats][epilogue params]. */
+function directConv(epi: number | undefined): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
-  const [start, end, , params] = [0, 1, 2, 3].map((i) => f.param(i));
+  const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
   const P = loadNamedParams(f, params, NAMES);
   const u = f.local('i32');
   const nb = f.local('i32');
@@ -41,6 +47,13 @@ function directConv(): FunctionBuilder {
   const initScalar = f.local('f32');
   const wAt = f.local('i32');
   const tabOff = f.local('i32');
+  const stage = f.local('i32');
+  const epiParams = f.local('i32');
+  const at = f.local('i32');
+  if (epi !== undefined) {
+    f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').tee(stage).get(P.epiParamsAt).op('i32.add').set(epiParams);
+    emitCopyTemplate(f, P.epiTemplate, P.epiWords, epiParams, at);
+  }
   f.get(start).set(u);
   f.block((exit) => {
     f.loop((again) => {
@@ -48,8 +61,9 @@ function directConv(): FunctionBuilder {
       f.get(u).get(P.M).op('i32.div_u').set(nb);
       f.get(u).get(nb).get(P.M).op('i32.mul').op('i32.sub').set(m);
       f.get(m).get(P.mg).op('i32.div_u').set(g);
-      // plane = out + u·OH·OW·4 (u = n·M + m)
-      f.get(P.out).get(u).get(P.OH).op('i32.mul').get(P.OW).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(plane);
+      // plane = out + u·OH·OW·4 (u = n·M + m), or the stage
+      if (epi === undefined) f.get(P.out).get(u).get(P.OH).op('i32.mul').get(P.OW).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(plane);
+      else f.get(stage).set(plane);
       f.get(plane).get(P.OH).get(P.OW).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(planeEnd);
       // Start from the bias (or 0).
       f.f32(0).set(initScalar);
@@ -146,6 +160,15 @@ function directConv(): FunctionBuilder {
           f.br(cil);
         });
       });
+      if (epi !== undefined) {
+        emitEpilogueRun(
+          f, epi, epiParams, tid,
+          () => void f.get(stage),
+          () => void f.get(u).get(P.OH).op('i32.mul').get(P.OW).op('i32.mul'),
+          () => void f.get(P.OH).get(P.OW).op('i32.mul'),
+          at,
+        );
+      }
       addConst(f, u, 1);
       f.br(again);
     });
@@ -153,9 +176,11 @@ function directConv(): FunctionBuilder {
   return f;
 }
 
-export function buildDirectConvModule(): Uint8Array {
+/** The direct conv module; with `epilogue` (epilogue-stage.ts), it applies that fused epilogue as it stores. */
+export function buildDirectConvModule(epilogue?: FunctionBuilder): Uint8Array {
   const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
-  m.addFunction(directConv(), 'direct');
+  const epi = epilogue === undefined ? undefined : m.addFunction(epilogue);
+  m.addFunction(directConv(epi), 'direct');
   return m.encode();
 }
 

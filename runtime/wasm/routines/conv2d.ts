@@ -5,12 +5,12 @@
 // the group's weights [M/G × C/G·kH·kW] by them, starting from the bias. Groups with fewer than 4
 // output channels (depthwise) use the direct kernel instead (conv-direct.ts); large enough 3×3
 // stride-1 convolutions use Winograd F(2×2, 3×3) (winograd.ts). A fused epilogue runs on each staged
-// block as im2col stores it (epilogue-stage.ts), and as a second elementwise pass over the raw output
-// on the Winograd and direct paths. Non-float32 operands return false (the backend runs the CPU routine).
+// block as every path stores it (epilogue-stage.ts); only an epilogue without a wasm form runs as a
+// second pass over raw results. Non-float32 operands return false (the backend runs the CPU routine).
 
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import { ALIGN } from '../heap.js';
-import { buildDirectConvModule, validRanges } from './conv-direct.js';
+import { buildDirectConvModule, directConvParams, validRanges } from './conv-direct.js';
 import { convParams, EPILOGUE_ROWS, gemmModule, PANEL, TILE_ROWS, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
@@ -61,28 +61,28 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
   const parallel = nb * M * P * K >= PARALLEL_MIN_MACS;
   const algorithm = convAlgorithm(call);
   const extras = inputs.slice(call.hasBias ? 3 : 2);
-  // im2col: the epilogue runs on each staged block as it is stored (epilogue-stage.ts).
-  const staged = epilogue !== undefined && algorithm === 'im2col' ? stageEpilogue(ctx, epilogue, extras, out) : undefined;
-  if (staged !== undefined) {
+  // Every path applies the epilogue as it stores (epilogue-stage.ts), so the output may share storage
+  // with an epilogue operand (the memory plan writes a conv over a residual that dies there).
+  const staged = epilogue === undefined ? undefined : stageEpilogue(ctx, epilogue, extras, out);
+  if (epilogue === undefined || staged !== undefined) {
     try {
-      gemmConv(ctx, call, out, inputs, parallel, staged);
+      if (algorithm === 'direct') directConv(ctx, call, out, inputs, parallel, staged);
+      else if (algorithm === 'winograd') winogradConv(ctx, call, out, inputs, staged);
+      else gemmConv(ctx, call, out, inputs, parallel, staged);
     } finally {
       releaseStaged(ctx, staged);
     }
     return true;
   }
-  // Otherwise raw results, then the epilogue as a second pass. The raw results go to scratch when the
-  // output is not float32, or when it shares storage with an epilogue operand (the memory plan writes
-  // a conv over a residual that dies there): a raw store would overwrite the residual before the pass
-  // reads it. That costs an output-sized scratch buffer: the memory plan's saving is not real on the
-  // Winograd and direct paths (ResNet-50's residual convs are 1×1, im2col).
-  const aliased = epilogue !== undefined && extras.some((e) => overlaps(e, out));
-  const raw = epilogue === undefined || (out.dtype === 'float32' && !aliased) ? out : ctx.scratchBuffer('float32', nb * M * P);
+  // The epilogue has no wasm form (it runs as JavaScript): raw float32 results first, into scratch
+  // when the output is not float32 or shares storage with an epilogue operand, then the epilogue.
+  const aliased = extras.some((e) => overlaps(e, out));
+  const raw = out.dtype === 'float32' && !aliased ? out : ctx.scratchBuffer('float32', nb * M * P);
   try {
-    if (algorithm === 'direct') directConv(ctx, call, raw, inputs, parallel);
-    else if (algorithm === 'winograd') winogradConv(ctx, call, raw, inputs);
+    if (algorithm === 'direct') directConv(ctx, call, raw, inputs, parallel, undefined);
+    else if (algorithm === 'winograd') winogradConv(ctx, call, raw, inputs, undefined);
     else gemmConv(ctx, call, raw, inputs, parallel, undefined);
-    if (epilogue !== undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...extras], out);
+    ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...extras], out);
   } finally {
     if (raw !== out) ctx.releaseScratch(raw);
   }
@@ -90,7 +90,7 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
 }
 
 /** Depthwise-like convolutions (fewer than 4 output channels per group): each output plane directly. */
-function directConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: WasmBuffer, inputs: readonly WasmBuffer[], parallel: boolean): void {
+function directConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, inputs: readonly WasmBuffer[], parallel: boolean, staged: StagedEpilogue | undefined): void {
   const [x, w] = inputs;
   const bias = call.hasBias ? inputs[2] : undefined;
   const [nb, C, H, W] = call.xDims;
@@ -103,14 +103,25 @@ function directConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: WasmBuffer, 
   const heap = ctx.heap;
   const rows = validRanges(OH, H, kh, sh, pt, dh);
   const cols = validRanges(OW, W, kw, sw, pl, dw);
+  // With an epilogue, per thread: [stage: one output plane][epilogue params].
+  const epiParamsAt = Math.ceil((4 * OH * OW) / ALIGN) * ALIGN;
+  const stride = staged === undefined ? 0 : epiParamsAt + Math.ceil(stagedParamsBytes(staged) / ALIGN) * ALIGN;
   const tables = heap.alloc(4 * 2 * (kh + kw));
+  const scratch = staged === undefined ? 0 : heap.alloc(ctx.pool.threads * stride);
   try {
     heap.i32(tables, 2 * (kh + kw)).set([...rows.lo, ...rows.hi, ...cols.lo, ...cols.hi]);
-    const direct = ctx.module('convDirect', buildDirectConvModule, ['direct']);
-    const params = [x.offset, w.offset, bias?.offset ?? 0, raw.offset, C, H, W, M, cg, mg, kh, kw, OH, OW, sh, sw, dh, dw, pt, pl, tables, tables + 4 * kh, tables + 8 * kh, tables + 8 * kh + 4 * kw];
+    const direct = staged === undefined
+      ? ctx.module('convDirect', () => buildDirectConvModule(), ['direct'])
+      : ctx.module(`convDirect+${staged.embedded.key}`, () => buildDirectConvModule(staged.build()), ['direct']);
+    const params = directConvParams({
+      x: x.offset, w: w.offset, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, cg, mg, kh, kw, OH, OW, sh, sw, dh, dw, pt, pl,
+      rowLo: tables, rowHi: tables + 4 * kh, colLo: tables + 8 * kh, colHi: tables + 8 * kh + 4 * kw,
+      scratchBase: scratch, scratchStride: stride, epiParamsAt, epiTemplate: staged?.template ?? 0, epiWords: staged?.words ?? 0,
+    });
     ctx.pool.run(direct, 0, nb * M, Math.max(1, Math.floor(4096 / Math.max(1, OH * OW))), ctx.params(params), parallel);
   } finally {
     heap.release(tables);
+    if (scratch !== 0) heap.release(scratch);
   }
 }
 

@@ -1,20 +1,22 @@
 // The wasm module of the Winograd F(2×2, 3×3) convolution (Lavin & Gray 2016): the filter transform
-// U = G g Gᵀ, and the per-unit kernel that transforms a block of input tiles (V = Bᵀ d B, four tiles
-// per f32x4), multiplies U[ξ] [M × C] by V[ξ] [C × tiles] for each of the 16 positions ξ of the 4×4
-// transformed tile with the GEMM micro-kernel (gemm.ts), and transforms each product tile back to 2×2
-// outputs (Y = Aᵀ m A) plus the bias. Layouts:
+// U = G g Gᵀ, the input transform of a block of tiles (V = Bᵀ d B, four tiles per f32x4), 16 GEMMs
+// U[ξ] [rows × C] · V[ξ] [C × tiles], one per position ξ of the 4×4 transformed tile, with the GEMM
+// micro-kernel (gemm.ts), and the output transform of each product tile back to 2×2 outputs
+// (Y = Aᵀ m A) plus the bias. Which transformed operand is held whole is winograd.ts's choice. Layouts:
 //   U       [M][16][Cp] float32 (Cp = C rounded up to 4; the padding columns are never read): one
 //           channel's 16 transformed filters together, so the transform writes one region per m
-//   V       [16][Tp/8 panels][C][8] — per ξ a B operand packed as gemm.ts packs B (per thread)
+//           (all M shared, or one row block per thread)
+//   V       [16][Tp/8 panels][C][8] per tile block — per ξ a B operand packed as gemm.ts packs B
+//           (one block per thread, or a group of blocks shared)
 //   m       [16][MB][Tp] — the products of one block of MB output channels (per thread)
-// The filter transform runs once per call into U, or (fused) per row block into per-thread scratch.
 // Each output element is computed by one unit in a fixed order (transform, a C-term dot product in
-// channel order, transform), so results never depend on the chunking or the thread count.
+// channel order, transform), so results never depend on the blocking, the grouping or the thread count.
 
 import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
 import { MEMORY_IMPORT } from '../elementwise.js';
 import { addConst, forUp, loadNamedParams, minU } from '../codegen-util.js';
-import { lanes32, microKernelBlock, PANEL, PANEL_ROW_BYTES, TILE_TMP_BYTES } from './gemm.js';
+import { lanes32, microKernelBlock, PANEL, PANEL_ROW_BYTES } from './gemm.js';
+import { emitCopyTemplate, emitEpilogueRun } from './epilogue-stage.js';
 import { GROUP } from './winograd-tiles.js';
 import { emitTransform2d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from './winograd-transforms.js';
 
@@ -82,37 +84,48 @@ function weightsDriver(filters: number): FunctionBuilder {
   return f;
 }
 
-const CONV_PARAMS = ['x', 'w', 'fused', 'U', 'bias', 'out', 'C', 'H', 'W', 'M', 'OH', 'OW', 'Cp', 'nTiles', 'nTB', 'nMC', 'MC', 'MB', 'Tp', 'table', 'scratchBase', 'scratchStride'] as const;
+const CONV_PARAMS = [
+  'x', 'w', 'U', 'V', 'bias', 'out', 'C', 'H', 'W', 'M', 'OH', 'OW', 'TW', 'Cp', 'nTiles', 'nTB', 'nMC', 'MC', 'MB', 'Tp', 'table',
+  'b0', 'nBlk', 'CC', 'nCC', 'scratchBase', 'scratchStride', 'vAt', 'mAt', 'uAt', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords',
+] as const;
 export type WinogradConvParams = Readonly<Record<(typeof CONV_PARAMS)[number], number>>;
 export const winogradConvParams = (p: WinogradConvParams): number[] => CONV_PARAMS.map((k) => p[k]);
 
 /**
- * conv(start, end, tid, params): unit u = (image n, tile block tb of Tp tiles, channel chunk mc of MC
- * output channels). params: CONV_PARAMS; `table` holds the group records (winograd-tiles.ts) of one
- * image's tiles, `scratchBase + tid·scratchStride` the thread's [edge tile][V][m][U rows if fused].
- * fused = 1: each row block's filters are transformed here into the thread's scratch (for calls with
- * at most FUSED_MAX_UNITS (winograd.ts) image × tile-block units, where a transformed U would be written
- * and read back only once).
+ * The three drivers share one body (fn(start, end, tid, params), params CONV_PARAMS; the thread's
+ * scratch at scratchBase + tid·scratchStride holds [edge tile][V at vAt][m at mAt][U at uAt][stage at
+ * stageAt][epilogue params at epiParamsAt]):
+ *   'tiles'  filters shared (U holds all M filters): unit = (image, tile block, chunk of MC output
+ *            channels); transforms the block's inputs into the thread's V, then per MB rows of the chunk
+ *            16 GEMMs and the output transform.
+ *   'inputs' inputs shared, pass 1: unit = (tile block b0 + k, chunk cc of CC channels); transforms those
+ *            channels of the block's inputs into V + k·(16·C·Tp·4), shared by every thread.
+ *   'rows'   inputs shared, pass 2: unit = block of MB output channels; transforms their filters into
+ *            the thread's U, then for each of the nBlk tile blocks 16 GEMMs and the output transform.
+ * With `epi` (epilogue-stage.ts), each output channel's transformed block goes to the stage (mirroring
+ * the block's output rows) and the epilogue stores it, output row segment by segment.
  */
-function convUnit(block: number, filters: number): FunctionBuilder {
+function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: number, epi: number | undefined): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
   const P = loadNamedParams(f, params, CONV_PARAMS);
   const i32 = (): Local => f.local('i32');
   const [u, n, rem, tb, mc, t0, valid, npanUsed, nGroups, rec0, rec, xImg, q, dst, plane, c, rp, ptr] = Array.from({ length: 18 }, i32);
-  const [mEnd, m0, rows, xi, r, outPlane, src, off, bits, s0, s1] = Array.from({ length: 11 }, i32);
-  const [tileTmp, vBuf, mBuf, uBuf, vXi, mXi, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 15 }, i32);
+  const [mEnd, m0, rows, xi, r, outPlane, src, off, bits, s0, s1, c0, c1, k, vBlk, vBlock, scratch] = Array.from({ length: 17 }, i32);
+  const [tileTmp, mBuf, uBuf, vXi, mXi, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 14 }, i32);
+  const [stage, epiParams, ty0, t, ty, tEnd, ox0, ox1, oy, at] = Array.from({ length: 10 }, i32);
   const d = grid(f, 4, 4, 'v128');
   const tmp = grid(f, 4, 4, 'v128');
   const y = grid(f, 2, 2, 'v128');
   const [va, vb, ve, vf, biasV] = [0, 1, 2, 3, 4].map(() => f.local('v128'));
 
   // Per-call constants.
-  f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').tee(tileTmp).i32(SCRATCH_HEAD_BYTES).op('i32.add').set(vBuf);
+  f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').tee(scratch).set(tileTmp);
+  f.get(scratch).get(P.mAt).op('i32.add').set(mBuf);
+  f.get(scratch).get(P.uAt).op('i32.add').set(uBuf);
   f.get(P.Tp).i32(3).op('i32.shr_u').get(P.C).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').set(vXi);
-  f.get(vBuf).get(vXi).i32(XI).op('i32.mul').op('i32.add').set(mBuf);
+  f.get(vXi).i32(XI).op('i32.mul').set(vBlock);
   f.get(P.MB).get(P.Tp).op('i32.mul').i32(4).op('i32.mul').set(mXi);
-  f.get(mBuf).get(mXi).i32(XI).op('i32.mul').op('i32.add').set(uBuf);
   f.get(P.Cp).i32(4).op('i32.mul').set(uXi);
   f.get(uXi).i32(XI).op('i32.mul').set(rsA);
   f.get(P.Tp).i32(4).op('i32.mul').set(ldc);
@@ -121,6 +134,28 @@ function convUnit(block: number, filters: number): FunctionBuilder {
   f.get(P.OW).i32(4).op('i32.mul').set(outRowBytes);
   f.get(P.OH).get(outRowBytes).op('i32.mul').set(outPlaneBytes);
   f.get(P.nTB).get(P.nMC).op('i32.mul').set(perN);
+  if (epi !== undefined && kind !== 'inputs') {
+    f.get(scratch).get(P.stageAt).op('i32.add').set(stage);
+    f.get(scratch).get(P.epiParamsAt).op('i32.add').set(epiParams);
+    emitCopyTemplate(f, P.epiTemplate, P.epiWords, epiParams, at);
+  }
+
+  /** Block variables of image n, tile block tb. */
+  const setBlock = (): void => {
+    f.get(tb).get(P.Tp).op('i32.mul').set(t0);
+    minU(f, () => void f.get(P.Tp), () => void f.get(P.nTiles).get(t0).op('i32.sub'), s0, s1);
+    f.set(valid);
+    f.get(valid).i32(PANEL - 1).op('i32.add').i32(3).op('i32.shr_u').set(npanUsed);
+    f.get(valid).i32(3).op('i32.add').i32(2).op('i32.shr_u').set(nGroups);
+    f.get(P.table).get(t0).i32(2).op('i32.shr_u').i32(GROUP.bytes).op('i32.mul').op('i32.add').set(rec0);
+    f.get(P.x).get(n).get(P.C).op('i32.mul').get(planeBytes).op('i32.mul').op('i32.add').set(xImg);
+    f.get(t0).get(P.TW).op('i32.div_u').set(ty0);
+  };
+  /** Flat tile block b (local) → n, tb. */
+  const splitBlock = (b: Local): void => {
+    f.get(b).get(P.nTB).op('i32.div_u').set(n);
+    f.get(b).get(n).get(P.nTB).op('i32.mul').op('i32.sub').set(tb);
+  };
 
   /** Store V = Bᵀ d B of the four tiles in d: ξ-th at dst + ξ·vXi. */
   const inputTransform = (): void => {
@@ -133,32 +168,20 @@ function convUnit(block: number, filters: number): FunctionBuilder {
     });
   };
 
-  forUp(f, u, () => void f.get(start), () => void f.get(end), 1, () => {
-    f.get(u).get(perN).op('i32.div_u').set(n);
-    f.get(u).get(n).get(perN).op('i32.mul').op('i32.sub').set(rem);
-    f.get(rem).get(P.nMC).op('i32.div_u').set(tb);
-    f.get(rem).get(tb).get(P.nMC).op('i32.mul').op('i32.sub').set(mc);
-    f.get(tb).get(P.Tp).op('i32.mul').set(t0);
-    minU(f, () => void f.get(P.Tp), () => void f.get(P.nTiles).get(t0).op('i32.sub'), s0, s1);
-    f.set(valid);
-    f.get(valid).i32(PANEL - 1).op('i32.add').i32(3).op('i32.shr_u').set(npanUsed);
-    f.get(valid).i32(3).op('i32.add').i32(2).op('i32.shr_u').set(nGroups);
-    f.get(P.table).get(t0).i32(2).op('i32.shr_u').i32(GROUP.bytes).op('i32.mul').op('i32.add').set(rec0);
-    f.get(P.x).get(n).get(P.C).op('i32.mul').get(planeBytes).op('i32.mul').op('i32.add').set(xImg);
-
-    // Input transform of every group in the used panels (padding tiles come out as zeros).
+  /** Input transform of channels [c0, c1) of every group in the used panels into vBlk (padding tiles come out as zeros). */
+  const inputBlock = (): void => {
     forUp(f, q, () => void f.i32(0), () => void f.get(npanUsed).i32(1).op('i32.shl'), 1, () => {
       f.get(rec0).get(q).i32(GROUP.bytes).op('i32.mul').op('i32.add').set(rec);
-      // dst = V + (q >> 1)·C·32 + (q & 1)·16: lanes 0–3 or 4–7 of the panel's rows.
-      f.get(vBuf).get(q).i32(1).op('i32.shr_u').get(P.C).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
+      // dst = V + (q >> 1)·C·32 + (q & 1)·16 + c0·32: lanes 0–3 or 4–7 of the panel's rows.
+      f.get(vBlk).get(q).i32(1).op('i32.shr_u').get(P.C).op('i32.mul').get(c0).op('i32.add').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
       f.get(q).i32(1).op('i32.and').i32(4).op('i32.shl').op('i32.add').set(dst);
       f.get(rec).mem('i32.load', GROUP.fastIn);
       f.if(
         () => {
           // Four windows side by side, inside the image: window row r spans 10 consecutive floats;
           // lane t takes floats 2t + k (k = 0..3), picked from overlapping loads by shuffles.
-          f.get(xImg).get(rec).mem('i32.load', GROUP.fastInOffset).op('i32.add').set(plane);
-          forUp(f, c, () => void f.i32(0), () => void f.get(P.C), 1, () => {
+          f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').get(rec).mem('i32.load', GROUP.fastInOffset).op('i32.add').set(plane);
+          forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
             f.get(plane).set(rp);
             d.forEach((dr, rr) => {
               f.get(rp).vmem('v128.load').set(va);
@@ -178,14 +201,14 @@ function convUnit(block: number, filters: number): FunctionBuilder {
         },
         () => {
           // Edge or straddling group: gather each lane's inputs by table, zero the padding by mask.
-          f.get(xImg).set(plane);
-          forUp(f, c, () => void f.i32(0), () => void f.get(P.C), 1, () => {
+          f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
+          forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
             d.forEach((dr, rr) =>
               dr.forEach((v, cc) => {
-                const at = 16 * (4 * rr + cc);
-                f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + at).op('i32.add').mem('f32.load').simd('f32x4.splat');
-                for (let l = 1; l < 4; l++) f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + at + 4 * l).op('i32.add').mem('f32.load').lane('f32x4.replace_lane', l);
-                f.get(rec).vmem('v128.load', GROUP.inMask + at).simd('v128.and').set(v);
+                const a = 16 * (4 * rr + cc);
+                f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + a).op('i32.add').mem('f32.load').simd('f32x4.splat');
+                for (let l = 1; l < 4; l++) f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + a + 4 * l).op('i32.add').mem('f32.load').lane('f32x4.replace_lane', l);
+                f.get(rec).vmem('v128.load', GROUP.inMask + a).simd('v128.and').set(v);
               }),
             );
             inputTransform();
@@ -195,105 +218,177 @@ function convUnit(block: number, filters: number): FunctionBuilder {
         },
       );
     });
+  };
 
-    // Output channels [mc·MC, min(M, mc·MC + MC)) in blocks of MB: 16 GEMMs, then the output transform.
-    f.get(mc).get(P.MC).op('i32.mul').set(m0);
-    minU(f, () => void f.get(P.M), () => void f.get(m0).get(P.MC).op('i32.add'), s0, s1);
-    f.set(mEnd);
-    f.block((mDone) => {
-      f.loop((mLoop) => {
-        f.get(m0).get(mEnd).op('i32.ge_u').brIf(mDone);
-        minU(f, () => void f.get(P.MB), () => void f.get(mEnd).get(m0).op('i32.sub'), s0, s1);
-        f.set(rows);
-        f.get(P.fused).if(
-          () => {
-            f.get(P.w).get(uBuf).get(m0).get(m0).get(rows).op('i32.add').get(P.C).get(P.Cp).call(filters);
-            f.get(uBuf).set(aBase);
-          },
-          () => void f.get(P.U).get(m0).get(rsA).op('i32.mul').op('i32.add').set(aBase),
-        );
-        // m[ξ] [rows × 8·npanUsed] = U[ξ] rows m0.. [rows × C] · V[ξ] [C × 8·npanUsed]
-        forUp(f, xi, () => void f.i32(0), () => void f.i32(XI), 1, () => {
-          f.get(aBase).get(xi).get(uXi).op('i32.mul').op('i32.add');
-          f.get(rsA).i32(4).get(rows);
-          f.get(vBuf).get(xi).get(vXi).op('i32.mul').op('i32.add');
-          f.get(npanUsed).get(P.C);
-          f.get(mBuf).get(xi).get(mXi).op('i32.mul').op('i32.add');
-          f.get(ldc).get(npanUsed).i32(PANEL).op('i32.mul');
-          f.i32(0).get(tileTmp).i32(0);
-          f.call(block);
-        });
-        forUp(f, r, () => void f.i32(0), () => void f.get(rows), 1, () => {
-          f.get(P.out).get(n).get(P.M).op('i32.mul').get(m0).op('i32.add').get(r).op('i32.add').get(outPlaneBytes).op('i32.mul').op('i32.add').set(outPlane);
-          f.get(P.bias).if(
-            () => void f.get(P.bias).get(m0).get(r).op('i32.add').i32(4).op('i32.mul').op('i32.add').vmem('v128.load32_splat').set(biasV),
-            () => void f.f32x4(0, 0, 0, 0).set(biasV),
+  /** m[ξ] [rows × 8·npanUsed] = A[ξ] (rows × C at aBase, row stride rsA) · vBlk[ξ] [C × 8·npanUsed]. */
+  const gemms = (): void => {
+    forUp(f, xi, () => void f.i32(0), () => void f.i32(XI), 1, () => {
+      f.get(aBase).get(xi).get(uXi).op('i32.mul').op('i32.add');
+      f.get(rsA).i32(4).get(rows);
+      f.get(vBlk).get(xi).get(vXi).op('i32.mul').op('i32.add');
+      f.get(npanUsed).get(P.C);
+      f.get(mBuf).get(xi).get(mXi).op('i32.mul').op('i32.add');
+      f.get(ldc).get(npanUsed).i32(PANEL).op('i32.mul');
+      f.i32(0).get(tileTmp).i32(0);
+      f.call(block);
+    });
+  };
+
+  /** The epilogue over the block's outputs of channel m0 + r, from the stage, one output row segment at a time. */
+  const epilogueRows = (fn: number): void => {
+    f.get(t0).set(t);
+    f.get(t0).get(valid).op('i32.add').set(tEnd);
+    f.block((done) => {
+      f.loop((again) => {
+        f.get(t).get(tEnd).op('i32.ge_u').brIf(done);
+        f.get(t).get(P.TW).op('i32.div_u').set(ty);
+        f.get(t).get(ty).get(P.TW).op('i32.mul').op('i32.sub').i32(1).op('i32.shl').set(ox0);
+        // This tile row's tiles end at min(tEnd, (ty + 1)·TW); their outputs at min(OW, 2·that tile's x).
+        minU(f, () => void f.get(tEnd), () => void f.get(ty).i32(1).op('i32.add').get(P.TW).op('i32.mul'), s0, s1);
+        f.set(t);
+        minU(f, () => void f.get(P.OW), () => void f.get(t).get(ty).get(P.TW).op('i32.mul').op('i32.sub').i32(1).op('i32.shl'), s0, s1);
+        f.set(ox1);
+        for (let i = 0; i < 2; i++) {
+          f.get(ty).i32(1).op('i32.shl').i32(i).op('i32.add').tee(oy).get(P.OH).op('i32.lt_u');
+          f.if(() =>
+            emitEpilogueRun(
+              f, fn, epiParams, tid,
+              () => void f.get(stage).get(oy).get(ty0).i32(1).op('i32.shl').op('i32.sub').get(P.OW).op('i32.mul').get(ox0).op('i32.add').i32(2).op('i32.shl').op('i32.add'),
+              () => void f.get(n).get(P.M).op('i32.mul').get(m0).op('i32.add').get(r).op('i32.add').get(P.OH).op('i32.mul').get(oy).op('i32.add').get(P.OW).op('i32.mul').get(ox0).op('i32.add'),
+              () => void f.get(ox1).get(ox0).op('i32.sub'),
+              at,
+            ),
           );
-          forUp(f, q, () => void f.i32(0), () => void f.get(nGroups), 1, () => {
-            // The 16 products of four tiles: m[ξ][r][4q .. 4q + 3].
-            f.get(mBuf).get(r).get(P.Tp).op('i32.mul').get(q).i32(2).op('i32.shl').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
-            d.forEach((dr) =>
-              dr.forEach((v) => {
-                f.get(src).vmem('v128.load').set(v);
-                f.get(src).get(mXi).op('i32.add').set(src);
-              }),
-            );
-            emitTransform2d(f, OUTPUT_ROWS, d, tmp, 'v128', (i, k, push) => {
-              push();
-              f.get(biasV).simd('f32x4.add').set(y[i][k]);
-            });
-            f.get(rec0).get(q).i32(GROUP.bytes).op('i32.mul').op('i32.add').set(rec);
-            f.get(rec).mem('i32.load', GROUP.fastOut);
-            f.if(
-              () => {
-                // Four tiles side by side: each output row is 8 consecutive floats (lanes interleaved).
-                f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset).op('i32.add').set(ptr);
-                y.forEach((yr, i) => {
-                  f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([0, 4, 1, 5])).vmem('v128.store');
-                  f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([2, 6, 3, 7])).vmem('v128.store', 16);
-                  if (i === 0) f.get(ptr).get(outRowBytes).op('i32.add').set(ptr);
-                });
-              },
-              () => {
-                for (let l = 0; l < 4; l++) {
-                  f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset + 4 * l).op('i32.add').set(off);
-                  f.get(rec).mem('i32.load', GROUP.outBits + 4 * l).set(bits);
-                  y.forEach((yr, i) =>
-                    yr.forEach((v, k) => {
-                      f.get(bits).i32(1 << (2 * i + k)).op('i32.and');
-                      f.if(() => {
-                        f.get(off);
-                        if (i === 1) f.get(outRowBytes).op('i32.add');
-                        f.get(v).storeLane('v128.store32_lane', 4 * k, l);
-                      });
-                    }),
-                  );
-                }
-              },
-            );
-          });
-        });
-        f.get(m0).get(P.MB).op('i32.add').set(m0);
-        f.br(mLoop);
+        }
+        f.br(again);
       });
     });
+  };
+
+  /** Output transform (+ bias) of rows [0, rows) of m, channels m0 + r: into out, or through the stage and the epilogue. */
+  const outputRows = (): void => {
+    forUp(f, r, () => void f.i32(0), () => void f.get(rows), 1, () => {
+      if (epi === undefined) f.get(P.out).get(n).get(P.M).op('i32.mul').get(m0).op('i32.add').get(r).op('i32.add').get(outPlaneBytes).op('i32.mul').op('i32.add').set(outPlane);
+      // The stage mirrors output rows 2·ty0 onwards (addresses wrap as i32; only rows of the block are stored).
+      else f.get(stage).get(ty0).i32(1).op('i32.shl').get(outRowBytes).op('i32.mul').op('i32.sub').set(outPlane);
+      f.get(P.bias).if(
+        () => void f.get(P.bias).get(m0).get(r).op('i32.add').i32(4).op('i32.mul').op('i32.add').vmem('v128.load32_splat').set(biasV),
+        () => void f.f32x4(0, 0, 0, 0).set(biasV),
+      );
+      forUp(f, q, () => void f.i32(0), () => void f.get(nGroups), 1, () => {
+        // The 16 products of four tiles: m[ξ][r][4q .. 4q + 3].
+        f.get(mBuf).get(r).get(P.Tp).op('i32.mul').get(q).i32(2).op('i32.shl').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
+        d.forEach((dr) =>
+          dr.forEach((v) => {
+            f.get(src).vmem('v128.load').set(v);
+            f.get(src).get(mXi).op('i32.add').set(src);
+          }),
+        );
+        emitTransform2d(f, OUTPUT_ROWS, d, tmp, 'v128', (i, kk, push) => {
+          push();
+          f.get(biasV).simd('f32x4.add').set(y[i][kk]);
+        });
+        f.get(rec0).get(q).i32(GROUP.bytes).op('i32.mul').op('i32.add').set(rec);
+        f.get(rec).mem('i32.load', GROUP.fastOut);
+        f.if(
+          () => {
+            // Four tiles side by side: each output row is 8 consecutive floats (lanes interleaved).
+            f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset).op('i32.add').set(ptr);
+            y.forEach((yr, i) => {
+              f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([0, 4, 1, 5])).vmem('v128.store');
+              f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([2, 6, 3, 7])).vmem('v128.store', 16);
+              if (i === 0) f.get(ptr).get(outRowBytes).op('i32.add').set(ptr);
+            });
+          },
+          () => {
+            for (let l = 0; l < 4; l++) {
+              f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset + 4 * l).op('i32.add').set(off);
+              f.get(rec).mem('i32.load', GROUP.outBits + 4 * l).set(bits);
+              y.forEach((yr, i) =>
+                yr.forEach((v, kk) => {
+                  f.get(bits).i32(1 << (2 * i + kk)).op('i32.and');
+                  f.if(() => {
+                    f.get(off);
+                    if (i === 1) f.get(outRowBytes).op('i32.add');
+                    f.get(v).storeLane('v128.store32_lane', 4 * kk, l);
+                  });
+                }),
+              );
+            }
+          },
+        );
+      });
+      if (epi !== undefined) epilogueRows(epi);
+    });
+  };
+
+  forUp(f, u, () => void f.get(start), () => void f.get(end), 1, () => {
+    if (kind === 'tiles') {
+      f.get(u).get(perN).op('i32.div_u').set(n);
+      f.get(u).get(n).get(perN).op('i32.mul').op('i32.sub').set(rem);
+      f.get(rem).get(P.nMC).op('i32.div_u').set(tb);
+      f.get(rem).get(tb).get(P.nMC).op('i32.mul').op('i32.sub').set(mc);
+      setBlock();
+      f.get(scratch).get(P.vAt).op('i32.add').set(vBlk);
+      f.i32(0).set(c0);
+      f.get(P.C).set(c1);
+      inputBlock();
+      // Output channels [mc·MC, min(M, mc·MC + MC)) in blocks of MB: 16 GEMMs, then the output transform.
+      f.get(mc).get(P.MC).op('i32.mul').set(m0);
+      minU(f, () => void f.get(P.M), () => void f.get(m0).get(P.MC).op('i32.add'), s0, s1);
+      f.set(mEnd);
+      f.block((mDone) => {
+        f.loop((mLoop) => {
+          f.get(m0).get(mEnd).op('i32.ge_u').brIf(mDone);
+          minU(f, () => void f.get(P.MB), () => void f.get(mEnd).get(m0).op('i32.sub'), s0, s1);
+          f.set(rows);
+          f.get(P.U).get(m0).get(rsA).op('i32.mul').op('i32.add').set(aBase);
+          gemms();
+          outputRows();
+          f.get(m0).get(P.MB).op('i32.add').set(m0);
+          f.br(mLoop);
+        });
+      });
+    } else if (kind === 'inputs') {
+      f.get(u).get(P.nCC).op('i32.div_u').set(k);
+      f.get(u).get(k).get(P.nCC).op('i32.mul').op('i32.sub').get(P.CC).op('i32.mul').set(c0);
+      minU(f, () => void f.get(P.C), () => void f.get(c0).get(P.CC).op('i32.add'), s0, s1);
+      f.set(c1);
+      f.get(P.b0).get(k).op('i32.add').set(rem);
+      splitBlock(rem);
+      setBlock();
+      f.get(P.V).get(k).get(vBlock).op('i32.mul').op('i32.add').set(vBlk);
+      inputBlock();
+    } else {
+      f.get(u).get(P.MB).op('i32.mul').set(m0);
+      minU(f, () => void f.get(P.MB), () => void f.get(P.M).get(m0).op('i32.sub'), s0, s1);
+      f.set(rows);
+      f.get(P.w).get(uBuf).get(m0).get(m0).get(rows).op('i32.add').get(P.C).get(P.Cp).call(filters);
+      f.get(uBuf).set(aBase);
+      forUp(f, k, () => void f.i32(0), () => void f.get(P.nBlk), 1, () => {
+        f.get(P.b0).get(k).op('i32.add').set(rem);
+        splitBlock(rem);
+        setBlock();
+        f.get(P.V).get(k).get(vBlock).op('i32.mul').op('i32.add').set(vBlk);
+        gemms();
+        outputRows();
+      });
+    }
   });
   return f;
 }
 
-export const WINOGRAD_EXPORTS = ['weights', 'conv'] as const;
+export const WINOGRAD_EXPORTS = ['weights', 'tiles', 'inputs', 'rows'] as const;
 
-export function buildWinogradModule(): Uint8Array {
+/** The Winograd module; with `epilogue` (epilogue-stage.ts), its drivers apply that fused epilogue as they store. */
+export function buildWinogradModule(epilogue?: FunctionBuilder): Uint8Array {
   const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
   const block = m.addFunction(microKernelBlock());
   const filters = m.addFunction(filterTransform());
+  const epi = epilogue === undefined ? undefined : m.addFunction(epilogue);
   m.addFunction(weightsDriver(filters), 'weights');
-  m.addFunction(convUnit(block, filters), 'conv');
+  m.addFunction(convDriver('tiles', block, filters, epi), 'tiles');
+  m.addFunction(convDriver('inputs', block, filters, epi), 'inputs');
+  m.addFunction(convDriver('rows', block, filters, epi), 'rows');
   return m.encode();
-}
-
-/** Per-thread scratch bytes: [edge tile][V: 16·C·Tp floats][m: 16·MB·Tp floats][U: MB·16·Cp floats if fused]. */
-export function winogradScratchBytes(C: number, Tp: number, MB: number, fusedCp: number): number {
-  if (SCRATCH_HEAD_BYTES < TILE_TMP_BYTES) throw new Error('scratch head smaller than the edge tile');
-  return SCRATCH_HEAD_BYTES + XI * 4 * (Tp * (C + MB) + MB * fusedCp);
 }

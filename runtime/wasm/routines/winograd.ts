@@ -1,17 +1,28 @@
 // Winograd F(2×2, 3×3) convolution on the wasm backend (Lavin & Gray, "Fast Algorithms for
 // Convolutional Neural Networks", CVPR 2016): 16 multiplies per 2×2 outputs and input channel instead
-// of 36, at the price of transforms and a slightly larger float32 error (bounded in the tests). The
-// filter transform runs every call (O(16·M·C), small next to the convolution; weights may change
-// between calls, so nothing is cached), then units of (image, block of tiles, chunk of output
-// channels) run the input transform / 16 GEMMs / output transform of winograd-module.ts; a call with
-// a single tile block transforms the filters inside its units instead. Chosen by conv2d.ts.
+// of 36, at the price of transforms and a slightly larger float32 error (bounded in the tests). Chosen
+// by conv2d.ts.
+//
+// Every filter and every input tile is transformed exactly once per call (repeating either transform
+// per unit of work cost 10–25% in an earlier version), so one of the two transformed operands must be
+// held whole while the other is produced a block at a time. The call holds whichever is smaller:
+//   filters shared  U (16·M·C floats) once, then units of (image, tile block, output-channel chunk)
+//                   transform their tiles into per-thread V and run the 16 GEMMs and output transform
+//                   ('tiles' in winograd-module.ts): early ResNet stages, many tiles and few channels;
+//   inputs shared   V of a group of tile blocks (16·C·tiles floats, at most V_GROUP_BYTES), then units
+//                   of MB output channels transform their own filters into per-thread U and run every
+//                   tile block of the group ('inputs', then 'rows'): late stages, few tiles and many
+//                   channels (256 → 256 at 14×14: U 4 MiB, V 1 MiB; 512 at 7×7: U 16 MiB, V 0.5 MiB).
+//                   Past V_GROUP_BYTES (large batches) the filters are transformed once per group.
+// A fused epilogue is applied as each output channel of a block is stored (epilogue-stage.ts).
 
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import { ALIGN } from '../heap.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
-import { PANEL } from './gemm.js';
-import { buildWinogradModule, winogradConvParams, winogradScratchBytes, WINOGRAD_EXPORTS, XI } from './winograd-module.js';
-import { cachedGroupTable, GROUP, TileGeometry, tileCount } from './winograd-tiles.js';
+import { stagedParamsBytes, type StagedEpilogue } from './epilogue-stage.js';
+import { PANEL, TILE_TMP_BYTES } from './gemm.js';
+import { buildWinogradModule, SCRATCH_HEAD_BYTES, winogradConvParams, WINOGRAD_EXPORTS, XI } from './winograd-module.js';
+import { cachedGroupTable, GROUP, TileGeometry, tileCols, tileCount } from './winograd-tiles.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
 
@@ -20,43 +31,67 @@ const V_TARGET_BYTES = 128 * 1024;
 /** Tiles per block: a multiple of the 8-column panel, at most MAX_TILES, at least MIN_TILES (or all). */
 const MAX_TILES = 64;
 const MIN_TILES = 16;
-/** Output channels per GEMM row block (the products m of one block stay in L1/L2). */
+/** Output channels per GEMM row block with filters shared (the products m of one block stay in L1/L2). */
 const ROW_BLOCK = 16;
 /** Output channels per unit, at least (units split M only when images × tile blocks are too few). */
 const MIN_CHUNK = 32;
+/** Inputs shared: per-thread transformed filters of one row block (MB·16·C floats) stay within this. */
+const U_ROWS_BYTES = 256 * 1024;
+const MIN_ROWS = 4;
+const MAX_ROWS = 32;
+/** Inputs shared: the shared V of one group of tile blocks stays within this (or one block). */
+export const V_GROUP_BYTES = 4 * 1024 * 1024;
+/** Inputs shared, pass 1: channels per unit, at least. */
+const MIN_INPUT_CHANNELS = 16;
 const PARALLEL_MIN_MACS = 1 << 18;
-/**
- * Images × tile blocks up to which each unit transforms its own filters (fused). With one, every
- * filter is transformed once either way, and fusing saves writing U out and reading it back (16·M·C
- * floats: 16 MiB for 512 → 512, measured ~1.8 ms of a ~7 ms 7×7 convolution).
- */
-const FUSED_MAX_UNITS = 1;
 
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 export interface WinogradBlocking {
+  /** Which transformed operand the call holds whole (see the header). */
+  readonly shared: 'filters' | 'inputs';
   /** Tiles per block (multiple of 8) and the number of blocks per image. */
   readonly Tp: number;
   readonly nTB: number;
-  /** Output channels per unit (multiple of ROW_BLOCK) and the number of chunks. */
+  /** Output channels per GEMM row block. */
+  readonly MB: number;
+  /** Filters shared: output channels per unit (multiple of MB) and the number of chunks. */
   readonly MC: number;
   readonly nMC: number;
+  /** Inputs shared: tile blocks per group (V holds one group). */
+  readonly groupBlocks: number;
 }
 
-/** Tile blocks sized for L2; M split only as far as needed to give every thread a few units. */
-export function winogradBlocking(C: number, M: number, nTiles: number, images: number, threads: number): WinogradBlocking {
+/** Tile blocks sized for L2; the smaller transformed operand shared; M split only to give threads units. */
+export function winogradBlocking(C: number, M: number, nTiles: number, images: number, threads: number, vGroupBytes = V_GROUP_BYTES): WinogradBlocking {
   const fit = Math.floor(V_TARGET_BYTES / (XI * 4 * C) / PANEL) * PANEL;
   const Tp = Math.min(roundUp(nTiles, PANEL), MAX_TILES, Math.max(MIN_TILES, fit));
   const nTB = Math.ceil(nTiles / Tp);
-  // Every chunk of a tile block repeats its input transform: split only for a second thread.
-  const want = threads === 1 ? 1 : Math.ceil((4 * threads) / (images * nTB));
-  const nMCmax = Math.max(1, Math.floor(M / MIN_CHUNK));
-  const MC = roundUp(Math.ceil(M / Math.min(want, nMCmax)), ROW_BLOCK);
-  return { Tp, nTB, MC, nMC: Math.ceil(M / MC) };
+  const Cp = roundUp(C, 4);
+  const blockBytes = XI * 4 * C * Tp;
+  const blocks = images * nTB;
+  if (XI * 4 * M * Cp <= blocks * blockBytes) {
+    // Every chunk of a tile block repeats its input transform: split only for a second thread.
+    const want = threads === 1 ? 1 : Math.ceil((4 * threads) / blocks);
+    const nMCmax = Math.max(1, Math.floor(M / MIN_CHUNK));
+    const MC = roundUp(Math.ceil(M / Math.min(want, nMCmax)), ROW_BLOCK);
+    return { shared: 'filters', Tp, nTB, MB: ROW_BLOCK, MC, nMC: Math.ceil(M / MC), groupBlocks: 0 };
+  }
+  const MB = Math.min(MAX_ROWS, roundUp(M, MIN_ROWS), Math.max(MIN_ROWS, Math.floor(U_ROWS_BYTES / (XI * 4 * Cp) / MIN_ROWS) * MIN_ROWS));
+  const groupBlocks = Math.min(blocks, Math.max(1, Math.floor(vGroupBytes / blockBytes)));
+  return { shared: 'inputs', Tp, nTB, MB, MC: 0, nMC: 0, groupBlocks };
 }
 
-/** Runs the Winograd convolution into `raw` (float32, no epilogue). Eligibility is conv2d.ts's. */
-export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: WasmBuffer, inputs: readonly WasmBuffer[]): void {
+/** Bytes of the output rows a block of Tp tiles spans (the epilogue's stage mirrors them). */
+const stageBytes = (Tp: number, TW: number, OW: number): number => 4 * 2 * (Math.floor((Tp - 1) / TW) + 2) * OW;
+
+/**
+ * Runs the Winograd convolution into `out`: raw float32 results, or with `staged` (epilogue-stage.ts)
+ * the fused epilogue's, each output element written after its epilogue operands are read (the output
+ * may be an epilogue operand's own storage). Eligibility is conv2d.ts's. `vGroupBytes` (tests: several
+ * groups on small calls) bounds the shared V.
+ */
+export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, inputs: readonly WasmBuffer[], staged: StagedEpilogue | undefined, vGroupBytes = V_GROUP_BYTES): void {
   const [x, w] = inputs;
   const bias = call.hasBias ? inputs[2] : undefined;
   const [nb, C, H, W] = call.xDims;
@@ -64,27 +99,58 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, raw: Was
   const [, , OH, OW] = call.outDims;
   const geo: TileGeometry = { H, W, OH, OW, padTop: call.pads[0], padLeft: call.pads[1] };
   const nTiles = tileCount(geo);
-  const { Tp, nTB, MC, nMC } = winogradBlocking(C, M, nTiles, nb, ctx.pool.threads);
+  const TW = tileCols(geo);
+  const threads = ctx.pool.threads;
+  const b = winogradBlocking(C, M, nTiles, nb, threads, vGroupBytes);
+  const { Tp, nTB, MB } = b;
   const Cp = roundUp(C, 4);
   const heap = ctx.heap;
-  const mod = ctx.module('winograd', buildWinogradModule, WINOGRAD_EXPORTS);
+  const mod = staged === undefined
+    ? ctx.module('winograd', () => buildWinogradModule(), WINOGRAD_EXPORTS)
+    : ctx.module(`winograd+${staged.embedded.key}`, () => buildWinogradModule(staged.build()), WINOGRAD_EXPORTS);
   const parallel = nb * M * OH * OW * C * 9 >= PARALLEL_MIN_MACS;
   const groups = (nTB * Tp) / 4;
-  const fused = nb * nTB <= FUSED_MAX_UNITS;
-  const stride = roundUp(winogradScratchBytes(C, Tp, ROW_BLOCK, fused ? Cp : 0), ALIGN);
-  const U = fused ? 0 : heap.alloc(XI * M * Cp * 4);
+  const filtersShared = b.shared === 'filters';
+  const blockBytes = XI * 4 * C * Tp;
+  // Per thread: [edge tile][V: one block if filters shared][m: 16·MB·Tp][U: MB rows if inputs shared][stage][epilogue params].
+  if (SCRATCH_HEAD_BYTES < TILE_TMP_BYTES) throw new Error('scratch head smaller than the edge tile');
+  const vAt = SCRATCH_HEAD_BYTES;
+  const mAt = vAt + (filtersShared ? blockBytes : 0);
+  const uAt = mAt + XI * 4 * MB * Tp;
+  const stageAt = roundUp(uAt + (filtersShared ? 0 : XI * 4 * MB * Cp), ALIGN);
+  const epiParamsAt = stageAt + (staged === undefined ? 0 : stageBytes(Tp, TW, OW));
+  const stride = roundUp(epiParamsAt + stagedParamsBytes(staged), ALIGN);
+  const shared = filtersShared ? XI * M * Cp * 4 : b.groupBlocks * blockBytes;
+  const U = filtersShared ? heap.alloc(shared) : 0;
+  const V = filtersShared ? 0 : heap.alloc(shared);
   const table = heap.alloc(groups * GROUP.bytes);
-  const scratch = heap.alloc(ctx.pool.threads * stride);
+  const scratch = heap.alloc(threads * stride);
   try {
     heap.i32(table, (groups * GROUP.bytes) / 4).set(cachedGroupTable(geo, groups));
-    if (!fused) ctx.pool.run(mod, 0, M, Math.max(1, Math.ceil(4096 / C)), ctx.params([w.offset, U, C, Cp]), parallel);
-    const params = winogradConvParams({
-      x: x.offset, w: w.offset, fused: fused ? 1 : 0, U, bias: bias?.offset ?? 0, out: raw.offset, C, H, W, M, OH, OW, Cp, nTiles,
-      nTB, nMC, MC, MB: ROW_BLOCK, Tp, table, scratchBase: scratch, scratchStride: stride,
-    });
-    ctx.pool.run(mod, 1, nb * nTB * nMC, 1, ctx.params(params), parallel);
+    const p = {
+      x: x.offset, w: w.offset, U, V, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, OH, OW, TW, Cp, nTiles, nTB, nMC: b.nMC, MC: b.MC, MB, Tp, table,
+      b0: 0, nBlk: 0, CC: C, nCC: 1, scratchBase: scratch, scratchStride: stride, vAt, mAt, uAt, stageAt, epiParamsAt,
+      epiTemplate: staged?.template ?? 0, epiWords: staged?.words ?? 0,
+    };
+    const fn = (name: (typeof WINOGRAD_EXPORTS)[number]): number => WINOGRAD_EXPORTS.indexOf(name);
+    if (filtersShared) {
+      ctx.pool.run(mod, fn('weights'), M, Math.max(1, Math.ceil(4096 / C)), ctx.params([w.offset, U, C, Cp]), parallel);
+      ctx.pool.run(mod, fn('tiles'), nb * nTB * b.nMC, 1, ctx.params(winogradConvParams(p)), parallel);
+      return;
+    }
+    const blocks = nb * nTB;
+    for (let b0 = 0; b0 < blocks; b0 += b.groupBlocks) {
+      const nBlk = Math.min(b.groupBlocks, blocks - b0);
+      // Pass 1 splits channels only as far as needed to give every thread a few units.
+      const nCC = Math.max(1, Math.min(Math.ceil((4 * threads) / nBlk), Math.floor(C / MIN_INPUT_CHANNELS)));
+      const CC = Math.ceil(C / nCC);
+      const q = { ...p, b0, nBlk, CC, nCC: Math.ceil(C / CC) };
+      ctx.pool.run(mod, fn('inputs'), nBlk * q.nCC, 1, ctx.params(winogradConvParams(q)), parallel);
+      ctx.pool.run(mod, fn('rows'), Math.ceil(M / MB), 1, ctx.params(winogradConvParams(q)), parallel);
+    }
   } finally {
     if (U !== 0) heap.release(U);
+    if (V !== 0) heap.release(V);
     heap.release(table);
     heap.release(scratch);
   }

@@ -1,6 +1,6 @@
 // Conv2d and matmul routines writing their output over an epilogue operand (the memory plan's in-place
-// residual, compiler/lowering/memory-plan.ts): on every wasm path (im2col and matmul with the staged
-// epilogue, Winograd and direct with raw results kept in scratch) and on the CPU routines, the output
+// residual, compiler/lowering/memory-plan.ts): on every wasm path (im2col, matmul, Winograd with the
+// filters or the inputs shared, and direct, all with the staged epilogue) and on the CPU routines, the output
 // written over the residual's own buffer must equal, bit for bit, the output written to a buffer of
 // its own, with 1 and 2 threads and both precisions; and that output must match a float64 oracle
 // within a bound derived from Σ|w||x| (float32 accumulation) plus the epilogue's float32 roundings.
@@ -123,6 +123,8 @@ const cases: Case[] = [
   { name: 'bottleneck conv3: 1×1, 40 channels (row chunks of the stage), 3 pixel blocks', call: conv([1, 16, 24, 24], 40, 1, 1, 1, 0, false), path: 'im2col' },
   { name: 'projection-like 3×3 stride 2 with bias, odd sizes (edge tiles), batch 2', call: conv([2, 8, 13, 11], 36, 3, 1, 2, 1, true), path: 'im2col' },
   { name: 'basic-block 3×3 stride 1 (Winograd)', call: conv([1, 16, 12, 12], 16, 3, 1, 1, 1, false), path: 'winograd' },
+  { name: 'Winograd, filters shared: 4 tile blocks straddling tile rows, batch 2', call: conv([2, 16, 40, 20], 16, 3, 1, 1, 1, false), path: 'winograd' },
+  { name: 'Winograd, inputs shared (more channels than tiles), odd 9×9 output, bias', call: conv([1, 16, 9, 9], 40, 3, 1, 1, 1, true), path: 'winograd' },
   { name: 'depthwise 3×3 (direct)', call: conv([2, 6, 9, 9], 6, 3, 6, 1, 1, true), path: 'direct' },
   { name: 'Gemm + Add: matmul 37×53 · 53×45 (edge tiles)', call: { routine: 'matmul', aDims: [37, 53], bDims: [53, 45], transA: false, transB: false, outDims: [37, 45] }, path: 'matmul' },
   { name: 'matmul 70×20 · 20×300 (several row and column blocks)', call: { routine: 'matmul', aDims: [70, 20], bDims: [20, 300], transA: false, transB: false, outDims: [70, 300] }, path: 'matmul' },

@@ -11,7 +11,7 @@ import { sizeOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
 import { convAlgorithm } from '../../../runtime/wasm/routines/conv2d.js';
 import type { WasmRoutineContext } from '../../../runtime/wasm/routines/context.js';
-import { winogradBlocking, winogradConv } from '../../../runtime/wasm/routines/winograd.js';
+import { V_GROUP_BYTES, winogradBlocking, winogradConv } from '../../../runtime/wasm/routines/winograd.js';
 import { GROUP, groupTable, tileCount } from '../../../runtime/wasm/routines/winograd-tiles.js';
 import { apply1d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from '../../../runtime/wasm/routines/winograd-transforms.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
@@ -95,11 +95,17 @@ describe('Winograd F(2×2, 3×3) transforms and tiles', () => {
     expect(stored).toEqual(new Array<number>(OH * OW).fill(1));
   });
 
-  it('blocks tiles for L2 and splits output channels only when units are few', () => {
-    expect(winogradBlocking(64, 64, 784, 8, 1)).toEqual({ Tp: 32, nTB: 25, MC: 64, nMC: 1 });
-    expect(winogradBlocking(512, 512, 16, 1, 1)).toEqual({ Tp: 16, nTB: 1, MC: 512, nMC: 1 });
-    expect(winogradBlocking(512, 512, 16, 1, 2)).toEqual({ Tp: 16, nTB: 1, MC: 64, nMC: 8 });
-    expect(winogradBlocking(37, 37, 3, 1, 2)).toEqual({ Tp: 8, nTB: 1, MC: 48, nMC: 1 });
+  it('shares the smaller transformed operand, blocks tiles for L2 and bounds the per-thread filters', () => {
+    // 64 → 64 at 56×56: U 256 KiB < V 3.1 MiB (batch 1): filters shared, M split only for a second thread.
+    expect(winogradBlocking(64, 64, 784, 8, 1)).toEqual({ shared: 'filters', Tp: 32, nTB: 25, MB: 16, MC: 64, nMC: 1, groupBlocks: 0 });
+    expect(winogradBlocking(128, 128, 196, 1, 2)).toEqual({ shared: 'filters', Tp: 16, nTB: 13, MB: 16, MC: 128, nMC: 1, groupBlocks: 0 });
+    // 256 → 256 at 14×14: U 4 MiB > V 4 blocks × 256 KiB; per-thread U of 16 rows × 16 × 256 floats = 256 KiB.
+    expect(winogradBlocking(256, 256, 49, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 4, MB: 16, MC: 0, nMC: 0, groupBlocks: 4 });
+    // 512 → 512 at 7×7: one 512 KiB block per image, 8 rows of filters (256 KiB); batch 8 fits V_GROUP_BYTES (4 MiB).
+    expect(winogradBlocking(512, 512, 16, 1, 2)).toEqual({ shared: 'inputs', Tp: 16, nTB: 1, MB: 8, MC: 0, nMC: 0, groupBlocks: 1 });
+    expect(winogradBlocking(512, 512, 16, 8, 1).groupBlocks).toBe(V_GROUP_BYTES / (16 * 4 * 512 * 16));
+    expect(winogradBlocking(512, 512, 16, 9, 1).groupBlocks).toBe(8);
+    expect(winogradBlocking(37, 37, 3, 1, 2)).toEqual({ shared: 'inputs', Tp: 8, nTB: 1, MB: 32, MC: 0, nMC: 0, groupBlocks: 1 });
   });
 });
 
@@ -207,6 +213,8 @@ interface Case {
   readonly name: string;
   readonly call: Conv2dCall;
   readonly data: Data;
+  /** Bound on the shared transformed inputs (several groups of tile blocks on a small call). */
+  readonly vGroupBytes?: number;
 }
 
 /**
@@ -214,8 +222,8 @@ interface Case {
  * than 16 tiles fall below its size threshold, so those call winogradConv on the backend's routine
  * context directly).
  */
-function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[]): Storage {
-  if (convAlgorithm(call) === 'winograd') {
+function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[], vGroupBytes?: number): Storage {
+  if (convAlgorithm(call) === 'winograd' && vGroupBytes === undefined) {
     const before = be.stats.wasmRoutines;
     const [out] = runRoutineOn(be, call, inputs, [{ dtype: 'float32', size: sizeOf(call.outDims) }]);
     expect(be.stats.wasmRoutines).toBe(before + 1);
@@ -229,13 +237,13 @@ function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype
   });
   const out = be.allocate('float32', sizeOf(call.outDims));
   be.write(out, new Float32Array(sizeOf(call.outDims)).fill(Number.NaN));
-  winogradConv(ctx, call, out, bufs);
+  winogradConv(ctx, call, out, bufs, undefined, vGroupBytes);
   return be.read(out);
 }
 
 const cases: Case[] = [
   { name: 'pad 1, even image, filters transformed once (U)', call: conv3x3([2, 32, 20, 22], 24, [1, 1, 1, 1], true), data: 'offset 100' },
-  { name: 'no pad, odd image, C/M not multiples of 4, filters transformed in the unit', call: conv3x3([1, 19, 9, 11], 21, [0, 0, 0, 0], true), data: 'offset 100' },
+  { name: 'no pad, odd image, C/M not multiples of 4, inputs shared', call: conv3x3([1, 19, 9, 11], 21, [0, 0, 0, 0], true), data: 'offset 100' },
   { name: 'asymmetric pads [2, 0, 1, 3]', call: conv3x3([3, 17, 10, 7], 18, [2, 0, 1, 3], false), data: 'mixed scales' },
   { name: 'asymmetric pads [0, 1, 1, 0], odd output both ways', call: conv3x3([1, 16, 8, 12], 16, [0, 1, 1, 0], true), data: 'uniform' },
   { name: '1×1 image, pad 1', call: conv3x3([2, 16, 1, 1], 17, [1, 1, 1, 1], true), data: 'offset 100' },
@@ -243,15 +251,23 @@ const cases: Case[] = [
   { name: '7×7 image, many channels (M split into chunks)', call: conv3x3([1, 160, 7, 7], 100, [1, 1, 1, 1], true), data: 'offset 100' },
   { name: 'several tile blocks and an odd M (row-block edges)', call: conv3x3([2, 40, 30, 26], 37, [1, 1, 1, 1], true), data: 'mixed scales' },
   { name: 'wide rows with straddling groups', call: conv3x3([1, 16, 5, 45], 16, [1, 1, 1, 1], true), data: 'uniform' },
+  { name: 'inputs shared (M > tiles), one group, odd M', call: conv3x3([1, 20, 9, 8], 45, [1, 1, 1, 1], true), data: 'offset 100' },
+  {
+    name: 'inputs shared, three groups of tile blocks (filters transformed per group), batch 3',
+    call: conv3x3([3, 24, 11, 9], 200, [1, 1, 1, 1], true),
+    data: 'mixed scales',
+    vGroupBytes: 2 * 16 * 4 * 24 * 16,
+  },
 ];
 
-describe.each(cases)('wasm Winograd conv2d: $name ($data)', ({ call, data }) => {
-  it('matches the float64 reference within the Winograd bound, bit-identical with 1 and 2 threads', () => {
+describe.each(cases)('wasm Winograd conv2d: $name ($data)', ({ call, data, vGroupBytes }) => {
+  it('matches the float64 reference within the Winograd bound, bit-identical with 1, 2 and 3 threads', () => {
     const { x, w, bias } = inputsFor(call, data, 1);
     const ref = reference(x, w, bias, call);
     const inputs = [x, w, ...(bias === undefined ? [] : [bias])].map((v) => ({ dtype: 'float32' as const, data: storage('float32', v) }));
-    const runs = [1, 2].map((threads) => runWinograd(wasm(threads), call, inputs));
+    const runs = [1, 2, 3].map((threads) => runWinograd(wasm(threads), call, inputs, vGroupBytes));
     expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
     expectWithin(runs[0], ref.y, ref.windowMax, 'relative to Σ_c ‖w_c‖₁·max|x_c|');
     // Where every channel's inputs vary by at most 3× within a window, that scale is at most 3× Σ|w||x|.
     if (data !== 'uniform') expectWithin(runs[0], ref.y, ref.sumAbs.map((v) => 3 * v), 'relative to 3·Σ|w||x|');
@@ -259,7 +275,7 @@ describe.each(cases)('wasm Winograd conv2d: $name ($data)', ({ call, data }) => 
 });
 
 describe('wasm Winograd conv2d blocking', () => {
-  it('gives each image the same bits alone (filters transformed in the unit) as in a batch (U shared)', () => {
+  it('gives each image the same bits alone as in a batch', () => {
     const one = conv3x3([1, 24, 12, 13], 20, [1, 1, 1, 1], true);
     const two = conv3x3([2, 24, 12, 13], 20, [1, 1, 1, 1], true);
     const a = inputsFor(two, 'offset 100', 5);
