@@ -20,8 +20,8 @@ import { winogradConv } from './winograd.js';
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
 
 /** Target bytes of one block's packed im2col panels (stays in L2 while the weights stream past). */
-const PACKED_TARGET_BYTES = 96 * 1024;
-const MAX_BLOCK = 256;
+export const PACKED_TARGET_BYTES = 96 * 1024;
+export const MAX_BLOCK = 256;
 const PARALLEL_MIN_MACS = 1 << 18;
 /**
  * Winograd F(2×2, 3×3) needs at least this many input and output channels and output tiles per image

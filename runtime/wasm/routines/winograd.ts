@@ -27,18 +27,18 @@ import { cachedGroupTable, GROUP, TileGeometry, tileCols, tileCount } from './wi
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
 
 /** Target bytes of one block's transformed input V (16·C·Tp floats), kept in L2 while U streams past. */
-const V_TARGET_BYTES = 128 * 1024;
+export const V_TARGET_BYTES = 128 * 1024;
 /** Tiles per block: a multiple of the 8-column panel, at most MAX_TILES, at least MIN_TILES (or all). */
-const MAX_TILES = 64;
-const MIN_TILES = 16;
+export const MAX_TILES = 64;
+export const MIN_TILES = 16;
 /** Output channels per GEMM row block with filters shared (the products m of one block stay in L1/L2). */
-const ROW_BLOCK = 16;
+export const ROW_BLOCK = 16;
 /** Output channels per unit, at least (units split M only when images × tile blocks are too few). */
 const MIN_CHUNK = 32;
 /** Inputs shared: per-thread transformed filters of one row block (MB·16·C floats) stay within this. */
-const U_ROWS_BYTES = 256 * 1024;
-const MIN_ROWS = 4;
-const MAX_ROWS = 32;
+export const U_ROWS_BYTES = 256 * 1024;
+export const MIN_ROWS = 4;
+export const MAX_ROWS = 32;
 /** Inputs shared: the shared V of one group of tile blocks stays within this (or one block). */
 export const V_GROUP_BYTES = 4 * 1024 * 1024;
 /** Inputs shared, pass 1: channels per unit, at least. */
