@@ -113,7 +113,7 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
   const [u, n, rem, tb, mc, t0, valid, npanUsed, nGroups, rec0, rec, xImg, q, dst, plane, c, rp, ptr] = Array.from({ length: 18 }, i32);
   const [mEnd, m0, rows, xi, r, outPlane, src, off, bits, s0, s1, c0, c1, k, vBlk, vBlock, scratch] = Array.from({ length: 17 }, i32);
   const [tileTmp, mBuf, uBuf, vXi, mXi, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 14 }, i32);
-  const [stage, epiParams, ty0, t, ty, tEnd, ox0, ox1, oy, at] = Array.from({ length: 10 }, i32);
+  const [stage, epiParams, ty0, t, ty, tEnd, ox0, ox1, oy, at, rowBase, runStart, runLen] = Array.from({ length: 13 }, i32);
   const d = grid(f, 4, 4, 'v128');
   const tmp = grid(f, 4, 4, 'v128');
   const y = grid(f, 2, 2, 'v128');
@@ -234,8 +234,27 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
     });
   };
 
-  /** The epilogue over the block's outputs of channel m0 + r, from the stage, one output row segment at a time. */
+  /**
+   * The epilogue over the block's outputs of channel m0 + r, from the stage: the output row segments
+   * the block's tiles cover, consecutive segments merged into one run where they touch (whole output
+   * rows), so a block of whole tile rows is one call.
+   */
   const epilogueRows = (fn: number): void => {
+    const runAt = (): void => void f.get(rowBase).get(oy).get(P.OW).op('i32.mul').op('i32.add').get(ox0).op('i32.add');
+    const flush = (): void => {
+      f.get(runLen).if(() =>
+        emitEpilogueRun(
+          f, fn, epiParams, tid,
+          () => void f.get(stage).get(runStart).get(rowBase).op('i32.sub').get(ty0).i32(1).op('i32.shl').get(P.OW).op('i32.mul').op('i32.sub').i32(2).op('i32.shl').op('i32.add'),
+          () => void f.get(runStart),
+          () => void f.get(runLen),
+          at,
+        ),
+      );
+    };
+    // rowBase: flat index of the channel plane's first output.
+    f.get(n).get(P.M).op('i32.mul').get(m0).op('i32.add').get(r).op('i32.add').get(P.OH).op('i32.mul').get(P.OW).op('i32.mul').set(rowBase);
+    f.i32(0).set(runLen);
     f.get(t0).set(t);
     f.get(t0).get(valid).op('i32.add').set(tEnd);
     f.block((done) => {
@@ -250,19 +269,23 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
         f.set(ox1);
         for (let i = 0; i < 2; i++) {
           f.get(ty).i32(1).op('i32.shl').i32(i).op('i32.add').tee(oy).get(P.OH).op('i32.lt_u');
-          f.if(() =>
-            emitEpilogueRun(
-              f, fn, epiParams, tid,
-              () => void f.get(stage).get(oy).get(ty0).i32(1).op('i32.shl').op('i32.sub').get(P.OW).op('i32.mul').get(ox0).op('i32.add').i32(2).op('i32.shl').op('i32.add'),
-              () => void f.get(n).get(P.M).op('i32.mul').get(m0).op('i32.add').get(r).op('i32.add').get(P.OH).op('i32.mul').get(oy).op('i32.add').get(P.OW).op('i32.mul').get(ox0).op('i32.add'),
-              () => void f.get(ox1).get(ox0).op('i32.sub'),
-              at,
-            ),
-          );
+          f.if(() => {
+            // Extend the pending run when this segment starts where it ends, else flush it and start anew.
+            runAt();
+            f.get(runStart).get(runLen).op('i32.add').op('i32.ne');
+            f.if(() => {
+              flush();
+              runAt();
+              f.set(runStart);
+              f.i32(0).set(runLen);
+            });
+            f.get(runLen).get(ox1).op('i32.add').get(ox0).op('i32.sub').set(runLen);
+          });
         }
         f.br(again);
       });
     });
+    flush();
   };
 
   /** Output transform (+ bias) of rows [0, rows) of m, channels m0 + r: into out, or through the stage and the epilogue. */
