@@ -75,8 +75,10 @@ export function machineInfo(root: string): MachineInfo {
   try {
     const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     commit = git('rev-parse', '--short', 'HEAD').trim();
-    // --no-optional-locks: status must not even refresh the index.
-    dirty = git('--no-optional-locks', 'status', '--porcelain').trim() !== '';
+    // --no-optional-locks: status must not even refresh the index. The bench's own result files do not
+    // count: an earlier run leaves them changed, and they are not code.
+    const changed = git('--no-optional-locks', 'status', '--porcelain').split('\n').filter((l) => l.trim() !== '');
+    dirty = changed.some((l) => !/^.. bench\/results(-partial)?\.(md|json)$/.test(l));
   } catch {
     // not a git checkout
   }
