@@ -9,6 +9,11 @@ export const PAGE_BYTES = 65536;
 /** Every allocation starts on a cache line; offset 0 is never handed out (it stands for "none"). */
 export const ALIGN = 64;
 
+/** The least multiple of m that is at least v. */
+export function roundUp(v: number, m: number): number {
+  return Math.ceil(v / m) * m;
+}
+
 export interface HeapOptions {
   /** Initial size in 64 KiB pages (default 256 = 16 MiB). */
   readonly initialPages?: number;

@@ -5,16 +5,18 @@
 // the group's weights [M/G × C/G·kH·kW] by them, starting from the bias. Groups with fewer than 4
 // output channels (depthwise) use the direct kernel instead (conv-direct.ts); large enough 3×3
 // stride-1 convolutions use Winograd F(2×2, 3×3) (winograd.ts). A fused epilogue runs on each staged
-// block as every path stores it (epilogue-stage.ts); only an epilogue without a wasm form runs as a
-// second pass over raw results. Non-float32 operands return false (the backend runs the CPU routine).
+// block as the path stores it (epilogue-stage.ts), except where a second pass over raw results is
+// legal and cheaper: Winograd with a float32 output that shares no storage with an epilogue operand
+// (see wasmConv2d), and an epilogue without a wasm form. Non-float32 operands return false (the
+// backend runs the CPU routine).
 
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
-import { ALIGN } from '../heap.js';
+import { ALIGN, roundUp } from '../heap.js';
 import { buildDirectConvModule, directConvParams, validRanges } from './conv-direct.js';
 import { convParams, EPILOGUE_ROWS, gemmModule, PANEL, TILE_ROWS, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
-import { overlaps, releaseStaged, stagedParamsBytes, stageEpilogue, type StagedEpilogue } from './epilogue-stage.js';
+import { overlaps, releaseStaged, stagedModule, stagedParamsBytes, stageEpilogue, type StagedEpilogue } from './epilogue-stage.js';
 import { winogradConv } from './winograd.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
@@ -109,15 +111,13 @@ function directConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, 
   const rows = validRanges(OH, H, kh, sh, pt, dh);
   const cols = validRanges(OW, W, kw, sw, pl, dw);
   // With an epilogue, per thread: [stage: one output plane][epilogue params].
-  const epiParamsAt = Math.ceil((4 * OH * OW) / ALIGN) * ALIGN;
-  const stride = staged === undefined ? 0 : epiParamsAt + Math.ceil(stagedParamsBytes(staged) / ALIGN) * ALIGN;
+  const epiParamsAt = roundUp(4 * OH * OW, ALIGN);
+  const stride = staged === undefined ? 0 : epiParamsAt + roundUp(stagedParamsBytes(staged), ALIGN);
   const tables = heap.alloc(4 * 2 * (kh + kw));
   const scratch = staged === undefined ? 0 : heap.alloc(ctx.pool.threads * stride);
   try {
     heap.i32(tables, 2 * (kh + kw)).set([...rows.lo, ...rows.hi, ...cols.lo, ...cols.hi]);
-    const direct = staged === undefined
-      ? ctx.module('convDirect', () => buildDirectConvModule(), ['direct'])
-      : ctx.module(`convDirect+${staged.embedded.key}`, () => buildDirectConvModule(staged.build()), ['direct']);
+    const direct = stagedModule(ctx, 'convDirect', buildDirectConvModule, ['direct'], staged);
     const params = directConvParams({
       x: x.offset, w: w.offset, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, cg, mg, kh, kw, OH, OW, sh, sw, dh, dw, pt, pl,
       rowLo: tables, rowHi: tables + 4 * kh, colLo: tables + 8 * kh, colHi: tables + 8 * kh + 4 * kw,
@@ -146,7 +146,6 @@ function gemmConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, in
   const K = cg * kh * kw;
   const heap = ctx.heap;
   const mod = gemmModule(ctx, staged);
-  const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
   const PB = Math.min(roundUp(P, PANEL), MAX_BLOCK, Math.max(PANEL, Math.floor(PACKED_TARGET_BYTES / (4 * Math.max(1, K)) / PANEL) * PANEL));
   const nPB = Math.ceil(P / PB);
   // Per thread: [edge tile][tables][packed panels][stage: EPILOGUE_ROWS × PB floats][epilogue params].

@@ -18,11 +18,13 @@
 // and sets operand 0's address per row so that flat index `start` lands on the stage row:
 // address = stageRow − 4·start (i32 arithmetic wraps, and the function only forms stageRow + 4·(i − start)).
 
+import { ELEMENT_BYTES } from '../../../core/dtype.js';
 import type { Epilogue } from '../../../ops/kernel-ir.js';
 import type { FunctionBuilder, Local } from '../encoder/index.js';
 import { elementwiseFunction } from '../elementwise.js';
 import { forUp, type Emit } from '../codegen-util.js';
 import type { EmbeddedKernel, WasmBuffer, WasmRoutineContext } from './context.js';
+import type { PoolModule } from '../pool.js';
 import { epilogueKernel } from './epilogue.js';
 
 /** An epilogue ready to run inside a routine: its function (with a cache key) and the params template. */
@@ -62,7 +64,7 @@ export function stagedParamsBytes(s: StagedEpilogue | undefined): number {
 
 /** Whether two buffers share any byte of memory. */
 export function overlaps(a: WasmBuffer, b: WasmBuffer): boolean {
-  const bytes = (x: WasmBuffer): number => x.size * (x.dtype === 'float64' ? 8 : x.dtype === 'float32' ? 4 : 1);
+  const bytes = (x: WasmBuffer): number => x.size * ELEMENT_BYTES[x.dtype];
   return a.offset < b.offset + bytes(b) && b.offset < a.offset + bytes(a) && bytes(a) > 0 && bytes(b) > 0;
 }
 
@@ -92,4 +94,13 @@ export function emitEpilogueRun(f: FunctionBuilder, fn: number, params: Local, t
   f.get(at).get(at);
   len();
   f.op('i32.add').get(tid).get(params).call(fn);
+}
+
+/**
+ * A routine's module instance for a call: `name` plain, or `name+kernel` with the staged epilogue's
+ * function embedded (one module per epilogue kernel, built by `build(epilogue)`).
+ */
+export function stagedModule(ctx: WasmRoutineContext, name: string, build: (epilogue?: FunctionBuilder) => Uint8Array, exports: readonly string[], staged: StagedEpilogue | undefined): PoolModule {
+  if (staged === undefined) return ctx.module(name, () => build(), exports);
+  return ctx.module(`${name}+${staged.embedded.key}`, () => build(staged.build()), exports);
 }

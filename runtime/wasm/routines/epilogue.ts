@@ -1,6 +1,8 @@
 // A routine's fused epilogue (ops/kernel-ir.ts Epilogue) as an elementwise kernel over the routine's
-// raw float32 output: the wasm routines store raw results, then run this kernel over the output (a
-// second pass, parallel and chunked like any elementwise kernel). The wasm routines accumulate in
+// raw float32 output. The wasm routines embed its function and apply it to each block as they store
+// it (epilogue-stage.ts); where a second pass is legal and cheaper (Winograd into a float32 output that
+// shares no storage with an epilogue operand) or the epilogue has no wasm form, they store raw results
+// and run this kernel over them, parallel and chunked like any elementwise kernel. The wasm routines accumulate in
 // float32, so operand 0 is read as float32 even where the lowering kept the product in float64 (Gemm
 // with a bias: the CPU backend's float64 product, rounded once) — the widening is exact, and the
 // difference is the float32 accumulation every wasm GEMM has.

@@ -11,7 +11,7 @@ import { MEMORY_IMPORT } from '../elementwise.js';
 import { addConst, forUp, loadNamedParams, loadParam, minU } from '../codegen-util.js';
 import type { PoolModule } from '../pool.js';
 import type { WasmRoutineContext } from './context.js';
-import { emitCopyTemplate, emitEpilogueRun, type StagedEpilogue } from './epilogue-stage.js';
+import { emitCopyTemplate, emitEpilogueRun, stagedModule, type StagedEpilogue } from './epilogue-stage.js';
 
 /** Rows × columns of the register block. */
 export const TILE_ROWS = 4;
@@ -447,6 +447,5 @@ export function buildGemmModule(epilogue?: FunctionBuilder): Uint8Array {
 
 /** The conv module instance for a call: plain, or with its staged epilogue embedded (one module per epilogue kernel). */
 export function gemmModule(ctx: WasmRoutineContext, staged: StagedEpilogue | undefined): PoolModule {
-  if (staged === undefined) return ctx.module('gemm', () => buildGemmModule(), GEMM_EXPORTS);
-  return ctx.module(`gemm+${staged.embedded.key}`, () => buildGemmModule(staged.build()), GEMM_EXPORTS);
+  return stagedModule(ctx, 'gemm', buildGemmModule, GEMM_EXPORTS, staged);
 }

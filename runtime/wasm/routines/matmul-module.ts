@@ -11,7 +11,7 @@ import { MEMORY_IMPORT } from '../elementwise.js';
 import { addConst, forUp, loadNamedParams, minU } from '../codegen-util.js';
 import type { PoolModule } from '../pool.js';
 import type { WasmRoutineContext } from './context.js';
-import { emitCopyTemplate, emitEpilogueRun, type StagedEpilogue } from './epilogue-stage.js';
+import { emitCopyTemplate, emitEpilogueRun, stagedModule, type StagedEpilogue } from './epilogue-stage.js';
 import { lanes32, microKernelBlock, PANEL, PANEL_ROW_BYTES } from './gemm.js';
 
 /**
@@ -205,6 +205,5 @@ export function buildMatmulModule(epilogue?: FunctionBuilder): Uint8Array {
 
 /** The module instance for a call: plain, or with its staged epilogue embedded (one module per epilogue kernel). */
 export function matmulModule(ctx: WasmRoutineContext, staged: StagedEpilogue | undefined): PoolModule {
-  if (staged === undefined) return ctx.module('matmul', () => buildMatmulModule(), MATMUL_EXPORTS);
-  return ctx.module(`matmul+${staged.embedded.key}`, () => buildMatmulModule(staged.build()), MATMUL_EXPORTS);
+  return stagedModule(ctx, 'matmul', buildMatmulModule, MATMUL_EXPORTS, staged);
 }

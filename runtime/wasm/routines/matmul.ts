@@ -7,7 +7,7 @@
 import { sizeOf } from '../../../core/shape.js';
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import { batchMatrixIndex } from '../../cpu/routines/matmul.js';
-import { ALIGN } from '../heap.js';
+import { ALIGN, roundUp } from '../heap.js';
 import { PANEL, PANEL_ROW_BYTES, TILE_TMP_BYTES } from './gemm.js';
 import { matmulModule, matmulParams } from './matmul-module.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
@@ -31,7 +31,6 @@ export const MC = 256;
 /** Multiply-adds below which the main thread works alone. */
 const PARALLEL_MIN_MACS = 1 << 18;
 
-const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 /** Bytes of one thread's scratch: [edge tile][packed block][stage if staged][epilogue params]. */
 export function matmulScratchLayout(paramsBytes: number | undefined): { packAt: number; stageAt: number; epiParamsAt: number; stride: number } {

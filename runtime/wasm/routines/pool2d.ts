@@ -15,6 +15,7 @@ import { addConst, forUp, loadNamedParams } from '../codegen-util.js';
 import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
 import { MEMORY_IMPORT } from '../elementwise.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
+import { lanes32 } from './gemm.js';
 
 type Pool2dCall = Extract<RoutineCall, { routine: 'pool2d' }>;
 
@@ -67,8 +68,8 @@ function maxTree(f: FunctionBuilder, taps: readonly Local[], form: keyof typeof 
   return level[0];
 }
 
-/** Bytes of lanes 0 and 2 of a, then lanes 1 and 3 of b: with b loaded 3 floats after a, the values at stride 2. */
-const STRIDE2_LANES = [0, 1, 2, 3, 8, 9, 10, 11, 20, 21, 22, 23, 28, 29, 30, 31];
+/** Lanes 0 and 2 of a, then lanes 1 and 3 of b: with b loaded 3 floats after a, the values at stride 2. */
+const STRIDE2_LANES = lanes32([0, 2, 5, 7]);
 
 /** Column strides whose windows can be gathered into f32x4 lanes (one load, or two and a shuffle). */
 export type LaneStride = 1 | 2;
