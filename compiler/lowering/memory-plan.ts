@@ -1,6 +1,7 @@
 // Memory planning over a kernel plan: liveness of every buffer, steps written in place over an operand
-// that dies there (elementwise operands, and the epilogue operands of heavy routines), and an element offset for every other intermediate buffer in one arena
-// per dtype ("greedy by size", Pisarchyk & Lee 2020), so that buffers live at once never overlap.
+// that dies there (elementwise operands, and the epilogue operands of heavy routines), and an element
+// offset for every other intermediate buffer in one arena per dtype ("greedy by size", Pisarchyk & Lee
+// 2020), so that buffers live at once never overlap.
 // Plan inputs, constants and outputs keep storage of their own (see planMemory).
 
 import { ELEMENT_BYTES, type DType } from '../../core/dtype.js';
@@ -133,12 +134,14 @@ function planArena(groups: Group[], align: number): number {
  *    nothing reads: at its writing step only). Lifetimes are inclusive step intervals, so a step's
  *    operands and outputs are live together and never share memory — except:
  * 2. In place: an elementwise step, or a routine's fused epilogue, may write its output over an
- *    operand that dies there (see inPlaceOperand). The two then form one storage group (chains of such steps too) whose lifetime is
- *    the union of theirs; this never raises the peak, as both are live at that step anyway.
+ *    operand that dies there (see inPlaceOperand). The two then form one storage group (chains of
+ *    such steps too) whose lifetime is the union of theirs; this never raises the peak, as both are
+ *    live at that step anyway.
  * 3. Offsets: the groups of each dtype are placed greedily, largest first, each at the lowest aligned
  *    offset where it overlaps no placed group whose lifetime intersects its own (TFLite's arena
  *    planner does the same). Unlike whole slots (one allocation per slot, grown to the largest buffer
- *    it ever backs — 9.8 MiB of activations on ResNet-50 where at most 6.9 MiB are ever live), a large
+ *    it ever backs — 9.8 MiB of activations on ResNet-50 where at most 6.9 MiB were ever live, before
+ *    residual convs were written in place; 5.0 MiB now), a large
  *    buffer's storage later backs several smaller ones side by side, so each arena comes close to the
  *    largest sum of live bytes over the steps (on ResNet-18/50 it is exactly that, up to alignment).
  * 4. Plan inputs, constants and outputs keep allocations of their own and never alias anything: feeds
