@@ -20,14 +20,14 @@
 // so results never depend on where chunks or rows begin.
 //
 // Unsupported kernels (other dtypes, exp/log/tanh/sigmoid/pow, half rounding) are reported by
-// `unsupportedReason`, and the backend runs the CPU backend's JavaScript kernel on views instead.
+// `unsupportedReason` (row-layout.ts), and the backend runs the CPU backend's JavaScript kernel on views instead.
 
 import type { DType } from '../../core/dtype.js';
-import { sizeOf } from '../../core/shape.js';
-import type { BinaryFn, ElementwiseKernel, ScalarExpr, UnaryFn } from '../../ops/kernel-ir.js';
-import { loopNest } from '../cpu/elementwise-codegen.js';
+import type { ElementwiseKernel, ScalarExpr } from '../../ops/kernel-ir.js';
 import { FunctionBuilder, type Label, Local, ModuleBuilder, PlainOp, SimdOp, ValType } from './encoder/index.js';
 import { addConst, loadParam, minU, whileAtLeast } from './codegen-util.js';
+import { rowLayout, type RowLayout, unsupportedReason } from './row-layout.js';
+import { splitAddend, splitAddends } from './split-addend.js';
 
 export type Precision = 'float64' | 'float32';
 
@@ -49,62 +49,6 @@ const ROW_BLOCK = 4;
 
 export const MEMORY_IMPORT = { module: 'env', name: 'memory', minPages: 1, maxPages: 65536, shared: true } as const;
 
-const VECTOR_UNARY: ReadonlySet<UnaryFn> = new Set<UnaryFn>(['neg', 'abs', 'sqrt', 'rsqrt', 'recip', 'relu', 'floor', 'ceil', 'square', 'roundF32']);
-const VECTOR_BINARY: ReadonlySet<BinaryFn> = new Set<BinaryFn>(['add', 'sub', 'mul', 'div', 'max', 'min']);
-
-function isWasmFloat(d: DType): boolean {
-  return d === 'float32' || d === 'float64';
-}
-
-function unsupportedFn(e: ScalarExpr): string | undefined {
-  switch (e.kind) {
-    case 'operand':
-    case 'const':
-      return undefined;
-    case 'unary': return VECTOR_UNARY.has(e.fn) ? unsupportedFn(e.arg) : e.fn;
-    case 'binary': return VECTOR_BINARY.has(e.fn) ? unsupportedFn(e.lhs) ?? unsupportedFn(e.rhs) : e.fn;
-  }
-}
-
-/** Why the kernel has no wasm form (the backend then runs the CPU kernel), or undefined. */
-export function unsupportedReason(k: ElementwiseKernel): string | undefined {
-  if (!isWasmFloat(k.outDtype)) return `output dtype ${k.outDtype}`;
-  const bad = k.operands.findIndex((o) => !isWasmFloat(o.dtype));
-  if (bad >= 0) return `operand ${bad} dtype ${k.operands[bad].dtype}`;
-  const fn = unsupportedFn(k.expr);
-  if (fn !== undefined) return `function ${fn} has no SIMD form`;
-  if (sizeOf(k.outDims) * 8 >= 2 ** 32) return 'more elements than a 32-bit memory holds';
-  return undefined;
-}
-
-/** Rows × runs view of the kernel: the merged loop nest, with every operand's innermost stride 0 or 1. */
-export interface RowLayout {
-  /** Merged dims (at least one); the last is the run length. */
-  readonly dims: readonly number[];
-  /** Per operand, element strides over `dims`. */
-  readonly strides: readonly (readonly number[])[];
-}
-
-export function rowLayout(k: ElementwiseKernel): RowLayout {
-  const nest = loopNest(k);
-  if (nest.dims.length === 0) return { dims: [1], strides: k.operands.map(() => [0]) };
-  for (const s of nest.strides) {
-    const inner = s[s.length - 1];
-    if (inner !== 0 && inner !== 1) throw new Error(`wasm elementwise: innermost stride ${inner} (expected 0 or 1)`);
-  }
-  return nest;
-}
-
-/** A one-line description of the generated loop (for inspection and tests). */
-export function describeWasmKernel(k: ElementwiseKernel, precision: Precision = 'float64'): string {
-  const reason = unsupportedReason(k);
-  if (reason !== undefined) return `js fallback (${reason})`;
-  const { dims, strides } = rowLayout(k);
-  const run = dims[dims.length - 1];
-  const ops = k.operands.map((o, j) => `x${j}:${o.dtype === 'float32' ? 'f32' : 'f64'} ${strides[j][dims.length - 1] === 1 ? 'vector' : 'splat'}`);
-  return `${precision === 'float64' ? 'f64x2' : 'f32x4'} rows ${sizeOf(dims) / run} × run ${run}; ${ops.join(', ')}`;
-}
-
 interface Lanes {
   /** Elements per vector step: 4 in both modes (float64 lanes evaluate the expression on two halves). */
   readonly width: number;
@@ -125,33 +69,6 @@ const JOIN_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /** Map key of a constant: −0 and +0 are different constants (Map keys would merge them). */
 const constKey = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
-
-/**
- * Where float32 lanes split a float64 operand into hi + lo: at `v ± operand`, the rhs of an add or a
- * sub, else the lhs of an add (one side per node; the other float64 side, if any, rounds to float32).
- * The operand and the other side, or undefined. The one rule for elementwise.ts and split-operands.ts.
- */
-export function splitAddend(e: ScalarExpr, isFloat64: (j: number) => boolean): { readonly operand: number; readonly other: ScalarExpr } | undefined {
-  if (e.kind !== 'binary' || (e.fn !== 'add' && e.fn !== 'sub')) return undefined;
-  if (e.rhs.kind === 'operand' && isFloat64(e.rhs.index)) return { operand: e.rhs.index, other: e.lhs };
-  if (e.fn === 'add' && e.lhs.kind === 'operand' && isFloat64(e.lhs.index)) return { operand: e.lhs.index, other: e.rhs };
-  return undefined;
-}
-
-/** The operands `splitAddend` picks anywhere in the expression. */
-export function splitAddends(expr: ScalarExpr, isFloat64: (j: number) => boolean): ReadonlySet<number> {
-  const out = new Set<number>();
-  const visit = (e: ScalarExpr): void => {
-    if (e.kind === 'unary') visit(e.arg);
-    if (e.kind !== 'binary') return;
-    const s = splitAddend(e, isFloat64);
-    if (s !== undefined) out.add(s.operand);
-    visit(e.lhs);
-    visit(e.rhs);
-  };
-  visit(expr);
-  return out;
-}
 
 /**
  * float32 lanes: the float64 operands added or subtracted directly (a training-mode BN mean). Each is

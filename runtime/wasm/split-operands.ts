@@ -11,7 +11,8 @@
 
 import { sizeOf } from '../../core/shape.js';
 import type { ElementwiseKernel, KernelOperand, ScalarExpr } from '../../ops/kernel-ir.js';
-import { rowLayout, splitAddend, splitAddends } from './elementwise.js';
+import { rowLayout } from './row-layout.js';
+import { splitAddend, splitAddends } from './split-addend.js';
 
 /** One converted operand: `operand` of the original kernel; `lo` is the appended operand's index. */
 export interface SplitOperand {

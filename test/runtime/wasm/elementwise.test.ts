@@ -10,7 +10,7 @@ import type { DType, Storage } from '../../../core/dtype.js';
 import { sizeOf } from '../../../core/shape.js';
 import { E, ElementwiseKernel, KernelOperand, ScalarExpr } from '../../../ops/kernel-ir.js';
 import { CpuBackend } from '../../../runtime/cpu/cpu-backend.js';
-import { describeWasmKernel } from '../../../runtime/wasm/elementwise.js';
+import { describeWasmKernel } from '../../../runtime/wasm/row-layout.js';
 import { Precision, WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { maxError } from '../../helpers/compare.js';
 import { randomValues } from '../../helpers/random.js';
