@@ -16,7 +16,7 @@ import { buildDirectConvModule, directConvParams, validRanges } from './conv-dir
 import { convParams, EPILOGUE_ROWS, gemmModule, PANEL, TILE_ROWS, TILE_TMP_BYTES } from './gemm.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
-import { overlaps, releaseStaged, stagedModule, stagedParamsBytes, stageEpilogue, type StagedEpilogue } from './epilogue-stage.js';
+import { overlaps, rawTarget, releaseStaged, stagedModule, stagedParamsBytes, stageEpilogue, type StagedEpilogue } from './epilogue-stage.js';
 import { winogradConv } from './winograd.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
@@ -71,27 +71,15 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
   const aliased = extras.some((e) => overlaps(e, out));
   const stage = epilogue !== undefined && (algorithm !== 'winograd' || aliased || out.dtype !== 'float32');
   const staged = stage ? stageEpilogue(ctx, epilogue, extras, out) : undefined;
-  if (epilogue === undefined || staged !== undefined || !stage) {
-    try {
-      if (algorithm === 'direct') directConv(ctx, call, out, inputs, parallel, staged);
-      else if (algorithm === 'winograd') winogradConv(ctx, call, out, inputs, staged);
-      else gemmConv(ctx, call, out, inputs, parallel, staged);
-      if (epilogue !== undefined && staged === undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [out, ...extras], out);
-    } finally {
-      releaseStaged(ctx, staged);
-    }
-    return true;
-  }
-  // The epilogue has no wasm form (it runs as JavaScript): raw float32 results first, into scratch
-  // when the output is not float32 or shares storage with an epilogue operand, then the epilogue.
-  const raw = out.dtype === 'float32' && !aliased ? out : ctx.scratchBuffer('float32', nb * M * P);
+  const raw = epilogue === undefined || staged !== undefined ? out : rawTarget(ctx, out, extras, nb * M * P);
   try {
-    if (algorithm === 'direct') directConv(ctx, call, raw, inputs, parallel, undefined);
-    else if (algorithm === 'winograd') winogradConv(ctx, call, raw, inputs, undefined);
-    else gemmConv(ctx, call, raw, inputs, parallel, undefined);
-    ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...extras], out);
+    if (algorithm === 'direct') directConv(ctx, call, raw, inputs, parallel, staged);
+    else if (algorithm === 'winograd') winogradConv(ctx, call, raw, inputs, staged);
+    else gemmConv(ctx, call, raw, inputs, parallel, staged);
+    if (epilogue !== undefined && staged === undefined) ctx.elementwise(epilogueKernel(epilogue, out.dtype), [raw, ...extras], out);
   } finally {
     if (raw !== out) ctx.releaseScratch(raw);
+    releaseStaged(ctx, staged);
   }
   return true;
 }

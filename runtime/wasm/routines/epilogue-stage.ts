@@ -39,8 +39,8 @@ export interface StagedEpilogue {
 
 /**
  * The staged form of `epilogue` writing `out` (extras: the epilogue's operands 1..), or undefined when
- * its kernel has no wasm form (then the routine stores raw results and runs the JavaScript kernel,
- * see rawTarget). Release the template with `releaseStaged`.
+ * its kernel has no wasm form (then the routine stores raw results where `rawTarget` says and runs the
+ * JavaScript kernel over them). Release the template with `releaseStaged`.
  */
 export function stageEpilogue(ctx: WasmRoutineContext, epilogue: Epilogue, extras: readonly WasmBuffer[], out: WasmBuffer): StagedEpilogue | undefined {
   const kernel = epilogueKernel(epilogue, out.dtype);
@@ -60,6 +60,16 @@ export function releaseStaged(ctx: WasmRoutineContext, s: StagedEpilogue | undef
 /** Bytes of a thread's params copy (rounded to 16). */
 export function stagedParamsBytes(s: StagedEpilogue | undefined): number {
   return s === undefined ? 0 : Math.ceil((4 * s.words) / 16) * 16;
+}
+
+/**
+ * Where a routine stores its raw float32 results when the epilogue runs as a second pass over them:
+ * the output itself when it is float32 and shares no storage with an epilogue operand (a raw store
+ * would overwrite that operand before the pass reads it), else scratch of `elements` float32 (release
+ * it with ctx.releaseScratch when it is not `out`).
+ */
+export function rawTarget(ctx: WasmRoutineContext, out: WasmBuffer, extras: readonly WasmBuffer[], elements: number): WasmBuffer {
+  return out.dtype === 'float32' && !extras.some((e) => overlaps(e, out)) ? out : ctx.scratchBuffer('float32', elements);
 }
 
 /** Whether two buffers share any byte of memory. */

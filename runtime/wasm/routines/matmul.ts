@@ -12,7 +12,7 @@ import { PANEL, PANEL_ROW_BYTES, TILE_TMP_BYTES } from './gemm.js';
 import { matmulModule, matmulParams } from './matmul-module.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
-import { overlaps, releaseStaged, stagedParamsBytes, stageEpilogue } from './epilogue-stage.js';
+import { rawTarget, releaseStaged, stagedParamsBytes, stageEpilogue } from './epilogue-stage.js';
 
 type MatmulCall = Extract<RoutineCall, { routine: 'matmul' }>;
 
@@ -60,12 +60,10 @@ export function wasmMatmul(ctx: WasmRoutineContext, call: MatmulCall, inputs: re
   const heap = ctx.heap;
   const extras = inputs.slice(2);
   // The epilogue runs on each staged block as it is stored (epilogue-stage.ts); a kernel without a
-  // wasm form runs as a second pass over raw results, kept in scratch when the output is not float32 or
-  // shares storage with an epilogue operand (which a raw store would overwrite before the pass reads it).
+  // wasm form runs as a second pass over raw results stored where rawTarget says.
   const staged = epilogue === undefined ? undefined : stageEpilogue(ctx, epilogue, extras, out);
   const mod = matmulModule(ctx, staged);
-  const aliased = epilogue !== undefined && extras.some((e) => overlaps(e, out));
-  const raw = epilogue === undefined || staged !== undefined || (out.dtype === 'float32' && !aliased) ? out : ctx.scratchBuffer('float32', batch * M * N);
+  const raw = epilogue === undefined || staged !== undefined ? out : rawTarget(ctx, out, extras, batch * M * N);
   try {
     const tables = heap.alloc(batch * 8);
     const layout = matmulScratchLayout(staged === undefined ? undefined : stagedParamsBytes(staged));
