@@ -59,6 +59,14 @@ function cpuDetail(): string {
   }
 }
 
+/**
+ * Whether `git status --porcelain` output lists changes that make the numbers differ from the commit's.
+ * The bench's own result files do not count: an earlier run leaves them changed, and they are not code.
+ */
+export function isDirty(porcelain: string): boolean {
+  return porcelain.split('\n').some((l) => l.trim() !== '' && !/^.. bench\/results(-partial)?\.(md|json)$/.test(l));
+}
+
 export function machineInfo(root: string): MachineInfo {
   const req = createRequire(join(root, 'package.json'));
   const versions: Record<string, string> = {
@@ -75,10 +83,8 @@ export function machineInfo(root: string): MachineInfo {
   try {
     const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     commit = git('rev-parse', '--short', 'HEAD').trim();
-    // --no-optional-locks: status must not even refresh the index. The bench's own result files do not
-    // count: an earlier run leaves them changed, and they are not code.
-    const changed = git('--no-optional-locks', 'status', '--porcelain').split('\n').filter((l) => l.trim() !== '');
-    dirty = changed.some((l) => !/^.. bench\/results(-partial)?\.(md|json)$/.test(l));
+    // --no-optional-locks: status must not even refresh the index.
+    dirty = isDirty(git('--no-optional-locks', 'status', '--porcelain'));
   } catch {
     // not a git checkout
   }
