@@ -1,7 +1,7 @@
 // The float64 moments path (the default precision, and the fallback of the float32 blocks): two
 // passes over the input, every value promoted to float64, partial sums added in a fixed order.
 
-import { addConst, loadParam, minU, read } from '../../codegen-util.js';
+import { addConst, loadNamedParams, minU, read } from '../../codegen-util.js';
 import { FunctionBuilder, type Local } from '../../encoder/index.js';
 import { HIGH_HALF } from './emit.js';
 import { COLUMN_BLOCK, HSQ, HSUM, type Moments, type MomentsLayout, type MomentsRun, SEGMENT, VERTICAL_BLOCK, VSQ, VSUM } from './layout.js';
@@ -54,12 +54,7 @@ function emitRunSum(f: FunctionBuilder, p: Local, len: Local, mean: Local | unde
 export function horizontal(squares: boolean): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, , params] = [0, 1, 2, 3].map((i) => f.param(i));
-  const x = loadParam(f, params, 0);
-  const r1 = loadParam(f, params, 1);
-  const nseg = loadParam(f, params, 2);
-  const kk = loadParam(f, params, 3);
-  const partial = loadParam(f, params, 4);
-  const meanAt = loadParam(f, params, 5);
+  const { x, r1, nseg, kk, partial, meanAt } = loadNamedParams(f, params, ['x', 'r1', 'nseg', 'kk', 'partial', 'meanAt']);
   const u = f.local('i32');
   const run = f.local('i32');
   const off = f.local('i32');
@@ -95,13 +90,7 @@ export function horizontal(squares: boolean): FunctionBuilder {
 export function vertical(squares: boolean): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, , params] = [0, 1, 2, 3].map((i) => f.param(i));
-  const x = loadParam(f, params, 0);
-  const L = loadParam(f, params, 1);
-  const rpb = loadParam(f, params, 2);
-  const R0 = loadParam(f, params, 3);
-  const ncb = loadParam(f, params, 4);
-  const partial = loadParam(f, params, 5);
-  const meanExp = loadParam(f, params, 6);
+  const { x, L, rpb, R0, ncb, partial, meanExp } = loadNamedParams(f, params, ['x', 'L', 'rpb', 'R0', 'ncb', 'partial', 'meanExp']);
   const u = f.local('i32');
   const rb = f.local('i32');
   const c0 = f.local('i32');
