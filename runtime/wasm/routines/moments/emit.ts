@@ -1,8 +1,9 @@
 // Code-generation helpers shared by the moments kernels: lane shuffles, exact small-integer
-// conversion, lane sums and the 16/4/1 piece loop.
+// conversion, lane sums, the 16/4/1 piece loop and the vertical units' loop over blocks of rows.
 
-import { addConst, whileAtLeast } from '../../codegen-util.js';
-import { FunctionBuilder, type Local } from '../../encoder/index.js';
+import { addConst, minU, whileAtLeast } from '../../codegen-util.js';
+import { FunctionBuilder, type Label, type Local } from '../../encoder/index.js';
+import { VERTICAL_ROWS } from './layout.js';
 
 /** The bytes of an f32x4 whose low two lanes are the source's high two (for promote_low). */
 export const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -48,3 +49,47 @@ export function emitPieceLoop(f: FunctionBuilder, q: Local, c: Local, wide: (i: 
 
 /** The bytes of two f32x4s' low halves side by side: [a0, a1, b0, b1] (after two demote_f64x2_zero). */
 export const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+/** The locals of one vertical unit's walk over its blocks of rows (column strips and tiles alike). */
+export interface VerticalBlockLocals {
+  readonly x: Local;
+  readonly L: Local;
+  readonly rowStart: Local;
+  readonly c0: Local;
+  readonly g: Local;
+  readonly lp: Local;
+  readonly m2P: Local;
+  readonly meanP: Local;
+  readonly rows: Local;
+  readonly xp: Local;
+  readonly pq: Local;
+  readonly pm: Local;
+  readonly done: Local;
+  readonly nb: Local;
+  readonly s0: Local;
+  readonly s1: Local;
+  readonly nf: Local;
+  readonly nbf: Local;
+  readonly nbv: Local;
+}
+
+/**
+ * A unit's loop over its blocks of at most VERTICAL_ROWS rows: xp at its first row and column c0, pm
+ * and pq at its columns' mean and M2 slots of row group g, no rows done (nf = 0); then per block nb
+ * (the block's rows, also as an f64 in nbf and splat in nbv) before `body`, which advances `done` and
+ * branches back to `blocks` while rows remain.
+ */
+export function emitVerticalBlocks(f: FunctionBuilder, l: VerticalBlockLocals, body: (blocks: Label) => void): void {
+  f.get(l.x).get(l.rowStart).get(l.L).op('i32.mul').get(l.c0).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(l.xp);
+  f.get(l.g).get(l.lp).op('i32.mul').get(l.c0).op('i32.add').i32(8).op('i32.mul').tee(l.pm).get(l.m2P).op('i32.add').set(l.pq);
+  f.get(l.pm).get(l.meanP).op('i32.add').set(l.pm);
+  f.i32(0).set(l.done);
+  f.f64(0).set(l.nf);
+  f.loop((blocks) => {
+    minU(f, () => void f.i32(VERTICAL_ROWS), () => void f.get(l.rows).get(l.done).op('i32.sub'), l.s0, l.s1);
+    f.set(l.nb);
+    emitSmallIntToF64(f, l.nb);
+    f.tee(l.nbf).simd('f64x2.splat').set(l.nbv);
+    body(blocks);
+  });
+}

@@ -3,7 +3,7 @@
 
 import { addConst, loadNamedParams, minU, read } from '../../codegen-util.js';
 import { FunctionBuilder, type Local } from '../../encoder/index.js';
-import { emitSmallIntToF64, HIGH_HALF, LOW_HALVES } from './emit.js';
+import { emitVerticalBlocks, HIGH_HALF, LOW_HALVES } from './emit.js';
 import { MAX_REFINES, VERTICAL_ROWS } from './layout.js';
 import { D_ROWS } from './vertical-tiles.js';
 
@@ -55,16 +55,7 @@ export function verticalBlockStats(): FunctionBuilder {
       else if (w === 3) f.get(q).vmem('v128.load64_zero').get(q).mem('f32.load', 8).lane('f32x4.replace_lane', 2);
       else f.get(q).vmem(w === 2 ? 'v128.load64_zero' : 'v128.load32_zero');
     };
-    f.get(x).get(rowStart).get(L).op('i32.mul').get(c0).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(xp);
-    f.get(g).get(lp).op('i32.mul').get(c0).op('i32.add').i32(8).op('i32.mul').tee(pm).get(m2P).op('i32.add').set(pq);
-    f.get(pm).get(meanP).op('i32.add').set(pm);
-    f.i32(0).set(done);
-    f.f64(0).set(nf);
-    f.loop((blocks) => {
-      minU(f, () => void f.i32(VERTICAL_ROWS), () => void f.get(rows).get(done).op('i32.sub'), s0, s1);
-      f.set(nb);
-      emitSmallIntToF64(f, nb);
-      f.tee(nbf).simd('f64x2.splat').set(nbv);
+    emitVerticalBlocks(f, { x, L, rowStart, c0, g, lp, m2P, meanP, rows, xp, pq, pm, done, nb, s0, s1, nf, nbf, nbv }, (blocks) => {
       // The first block's shift: the mean of 16 of its rows, as s0 + Σ(x − s0)/16 (differences of
       // nearby values are exact, so a large offset costs nothing).
       f.get(done).op('i32.eqz').if(() => {

@@ -3,7 +3,7 @@
 
 import { addConst, loadNamedParams, minU, read, whileAtLeast } from '../../codegen-util.js';
 import { FunctionBuilder } from '../../encoder/index.js';
-import { emitSmallIntToF64, HIGH_HALF, LOW_HALVES } from './emit.js';
+import { emitVerticalBlocks, HIGH_HALF, LOW_HALVES } from './emit.js';
 import { MAX_REFINES, VERTICAL_ROWS } from './layout.js';
 
 /** Rows whose deviations are summed in f32 before float64 takes Σd over (Σd² takes VERTICAL_ROWS). */
@@ -90,16 +90,7 @@ export function verticalTileStats(): FunctionBuilder {
       minU(f, () => void f.get(rowStart).get(rpg).op('i32.add'), read(f, r0), s0, s1);
       f.get(rowStart).op('i32.sub').set(rows);
       f.get(params).mem('i32.load', 40).get(tid).get(tile).op('i32.mul').i32(SLOT / 4).op('i32.mul').op('i32.add').set(work);
-      f.get(x).get(rowStart).get(L).op('i32.mul').get(c0).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(xp);
-      f.get(g).get(lp).op('i32.mul').get(c0).op('i32.add').i32(8).op('i32.mul').tee(pm).get(m2P).op('i32.add').set(pq);
-      f.get(pm).get(meanP).op('i32.add').set(pm);
-      f.i32(0).set(done);
-      f.f64(0).set(nf);
-      f.loop((blocks) => {
-        minU(f, () => void f.i32(VERTICAL_ROWS), () => void f.get(rows).get(done).op('i32.sub'), s0, s1);
-        f.set(nb);
-        emitSmallIntToF64(f, nb);
-        f.tee(nbf).simd('f64x2.splat').set(nbv);
+      emitVerticalBlocks(f, { x, L, rowStart, c0, g, lp, m2P, meanP, rows, xp, pq, pm, done, nb, s0, s1, nf, nbf, nbv }, (blocks) => {
         f.get(done).op('i32.eqz').set(first);
         // The first block's shift: the mean of 16 of its rows, s0 + Σ(x − s0)/16.
         f.get(first).if(() => {
