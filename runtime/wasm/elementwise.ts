@@ -15,7 +15,8 @@
 //     onnxruntime and TensorFlow.js. A float64 operand that is added or subtracted (a training-mode BN
 //     mean) is split into float32 hi + lo and applied as (x − hi) − lo, so x − mean on data offset by
 //     1e4 keeps its precision instead of losing ulp(mean)/2 ≈ 5e-4 (DESIGN.md §6); other float64
-//     operands (per-channel factors) round to float32, a relative error of 2^-24.
+//     operands (per-channel factors) round to float32, a relative error of 2^-24. In BN's
+//     (x − mean)·a + B the backend folds lo into the shift before code generation (fold-shift.ts).
 // Either way, a chunk's tail (fewer elements than a vector) runs the same arithmetic in scalar form,
 // so results never depend on where chunks or rows begin.
 //

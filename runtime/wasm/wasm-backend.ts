@@ -18,6 +18,7 @@ import { buildElementwiseModule, ELEMENTWISE_EXPORT, Precision } from './element
 import { unsupportedReason } from './row-layout.js';
 import { HeapOptions, WasmHeap } from './heap.js';
 import { PoolModule, WorkerPool } from './pool.js';
+import { convertShiftFold, type FoldTerm, foldSplitShift, type ShiftFold } from './fold-shift.js';
 import { convertSplit, SplitOperand, splitFloat64Operands } from './split-operands.js';
 import type { WasmBuffer, WasmRoutineContext } from './routines/context.js';
 import { PARALLEL_MIN_WORK } from './routines/context.js';
@@ -45,17 +46,25 @@ interface ConvertedOperands {
   readonly lo: readonly (WasmBuffer | undefined)[];
 }
 
+/** A float64 mean folded into the shift (fold-shift.ts): hi and C written once per dispatch. */
+interface FoldedShift {
+  readonly fold: ShiftFold;
+  readonly hi: WasmBuffer;
+  readonly c: WasmBuffer;
+}
+
 /** A compiled elementwise kernel: a wasm function, or the CPU backend's JavaScript (with the reason). */
 
 export type WasmKernel =
   | {
       readonly kind: 'wasm';
       readonly kernel: ElementwiseKernel;
-      /** The kernel the module computes (float64 operands split for float32 lanes) and its lanes. */
+      /** The kernel the module computes (a mean folded, float64 operands split for float32 lanes) and its lanes. */
       readonly built: ElementwiseKernel;
       readonly precision: Precision;
       readonly key: string;
       readonly module: PoolModule;
+      readonly folded?: FoldedShift;
       readonly converted?: ConvertedOperands;
     }
   | { readonly kind: 'js'; readonly kernel: ElementwiseKernel; readonly fn: ElementwiseFn; readonly reason: string };
@@ -201,8 +210,10 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       // float32 lanes are for float32 results: a float64 result (a per-channel coefficient, a float64
       // model) is always computed in float64 lanes.
       const precision = kernel.outDtype === 'float64' ? 'float64' : this.precision;
-      const split = precision === 'float32' ? splitFloat64Operands(kernel) : undefined;
-      const built = split?.kernel ?? kernel;
+      const fold = precision === 'float32' ? foldSplitShift(kernel) : undefined;
+      const folded = fold && { fold, hi: this.allocate('float32', fold.size), c: this.allocate('float32', fold.size) };
+      const split = precision === 'float32' ? splitFloat64Operands(fold?.kernel ?? kernel) : undefined;
+      const built = split?.kernel ?? fold?.kernel ?? kernel;
       const key = kernelKey(built, precision);
       const module = this.instance(compileModule(key, () => buildElementwiseModule(built, precision)), [ELEMENTWISE_EXPORT]);
       const converted = split && {
@@ -210,7 +221,7 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
         hi: split.splits.map((s) => this.allocate('float32', s.size)),
         lo: split.splits.map((s) => (s.lo === undefined ? undefined : this.allocate('float32', s.size))),
       };
-      c = { kind: 'wasm', kernel, built, precision, key, module, converted };
+      c = { kind: 'wasm', kernel, built, precision, key, module, folded, converted };
     }
     this.compiled.set(kernel, c);
     return c;
@@ -225,7 +236,8 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     }
     this.stats.wasmKernels++;
     const n = sizeOf(kernel.kernel.outDims);
-    const inputs = kernel.converted === undefined ? operands : this.convert(kernel.converted, operands);
+    const withShift = kernel.folded === undefined ? operands : this.foldShift(kernel.folded, operands);
+    const inputs = kernel.converted === undefined ? withShift : this.convert(kernel.converted, withShift);
     const params = this.params([...inputs.map((o) => o.offset), output.offset]);
     this.pool.run(kernel.module, 0, n, ELEMENTWISE_CHUNK, params, n >= PARALLEL_MIN_WORK);
   }
@@ -256,6 +268,19 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       case 'pool2d': return wasmPool2d(this.ctx, call, operands, outputs);
       default: return false;
     }
+  }
+
+  /** Writes hi and C of a folded mean and returns the operand list the folded kernel reads. */
+  private foldShift({ fold, hi, c }: FoldedShift, operands: readonly WasmBuffer[]): WasmBuffer[] {
+    const term = (t: FoldTerm): Float32Array | Float64Array | number => {
+      if ('value' in t) return t.value;
+      const o = operands[t.operand];
+      return o.dtype === 'float64' ? this.heap.f64(o.offset, fold.size) : this.heap.f32(o.offset, fold.size);
+    };
+    convertShiftFold(this.heap.f64(operands[fold.mean].offset, fold.size), term(fold.factor), term(fold.addend), this.heap.f32(hi.offset, fold.size), this.heap.f32(c.offset, fold.size));
+    const out = [...operands, c];
+    out[fold.mean] = hi;
+    return out;
   }
 
   /** Writes the converted float32 operands and returns the operand list the rewritten kernel reads. */

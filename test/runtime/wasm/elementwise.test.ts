@@ -191,16 +191,16 @@ describe('wasm elementwise layout and precision', () => {
   });
 });
 
-// Channels-last BN ([M, C], per-channel float64 vectors): with float32 lanes the backend converts the
-// float64 vectors to float32 hi (+ lo for the mean) once per dispatch (split-operands.ts). The oracle is
-// float32 arithmetic written out here with Math.fround — hi = f32(mean), lo = f32(mean − hi),
-// y = f32(f32(f32(f32(x − hi) − lo)·f32(a)) + b) — which both the converted and the in-line form must
-// match bit for bit.
+// Channels-last BN ([M, C], per-channel float64 vectors): with float32 lanes the backend folds the
+// float64 mean into the shift (fold-shift.ts) and converts the remaining float64 vectors to float32
+// once per dispatch (split-operands.ts). The oracle is that arithmetic written out here with
+// Math.fround — hi = f32(mean), C = f32(b − (mean − hi)·a) in float64, y = f32(f32(f32(x − hi)·f32(a)) + C)
+// — which the kernel must match bit for bit.
 describe('wasm float32 lanes with float64 per-channel vectors', () => {
   it.each([
     ['[37, 1031] (vector body and scalar tail)', [37, 1031]],
     ['[5, 3, 64] (channels innermost, rows of 64)', [5, 3, 64]],
-  ] as const)('%s: converted once per dispatch, bit-identical to float32 arithmetic', (_, dims) => {
+  ] as const)('%s: folded and converted once per dispatch, bit-identical to float32 arithmetic', (_, dims) => {
     const c = dims[dims.length - 1];
     const k = kernel([op('float32', [...dims]), op('float64', [c]), op('float64', [c]), op('float32', [c])], [...dims], bnExpr);
     const x = randomValues(sizeOf(dims), { seed: 3, offset: 1e4 });
@@ -209,15 +209,16 @@ describe('wasm float32 lanes with float64 per-channel vectors', () => {
     const b = Array.from({ length: c }, (_, i) => Math.fround(0.01 * i));
     const inputs = [storage('float32', x), storage('float64', mean), storage('float64', a), storage('float32', b)];
     const be = wasm('float32', 2);
-    expect((be.compile(k) as { converted?: unknown }).converted, 'the vectors are converted').toBeDefined();
+    expect((be.compile(k) as { folded?: unknown }).folded, 'the mean is folded').toBeDefined();
+    expect((be.compile(k) as { converted?: unknown }).converted, 'the factor is converted').toBeDefined();
     const got = runKernel(be, k, inputs) as Float32Array;
     const f = Math.fround;
     const xs = inputs[0] as Float32Array;
     for (let i = 0; i < xs.length; i++) {
       const ch = i % c;
       const hi = f(mean[ch]);
-      const lo = f(mean[ch] - hi);
-      const want = f(f(f(f(f(xs[i] - hi) - lo) * f(a[ch]))) + b[ch]);
+      const shift = f(b[ch] - (mean[ch] - hi) * a[ch]);
+      const want = f(f(f(xs[i] - hi) * f(a[ch])) + shift);
       if (got[i] !== want) expect({ i, got: got[i] }).toEqual({ i, got: want });
     }
   });
