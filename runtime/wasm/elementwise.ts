@@ -27,7 +27,7 @@ import type { DType } from '../../core/dtype.js';
 import type { ElementwiseKernel, ScalarExpr } from '../../ops/kernel-ir.js';
 import { FunctionBuilder, type Label, Local, ModuleBuilder, PlainOp, SimdOp, ValType } from './encoder/index.js';
 import { addConst, loadParam, minU, whileAtLeast } from './codegen-util.js';
-import { rowLayout, type RowLayout, unsupportedReason } from './row-layout.js';
+import { operandLoads, rowLayout, type RowLayout, unsupportedReason } from './row-layout.js';
 import { splitAddend, splitAddends } from './split-addend.js';
 
 export type Precision = 'float64' | 'float32';
@@ -131,6 +131,9 @@ class ElementwiseEmitter {
   private readonly f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   private readonly layout: RowLayout;
   private readonly contiguous: boolean[];
+  /** Operands read per row as vectors, or as splats (an operand the expression never reads is never loaded). */
+  private readonly streamed: boolean[];
+  private readonly splatted: boolean[];
   private readonly vecConsts = new Map<string, Local>();
   private readonly scalarConsts = new Map<string, Local>();
   /** Per operand, the loaded vector of each half of the step (one half in float32 mode). */
@@ -150,6 +153,9 @@ class ElementwiseEmitter {
     this.layout = rowLayout(k);
     const q = this.layout.dims.length;
     this.contiguous = this.layout.strides.map((s) => s[q - 1] === 1);
+    const loads = operandLoads(k, this.layout);
+    this.streamed = loads.map((l) => l === 'vector');
+    this.splatted = loads.map((l) => l === 'splat');
   }
 
   emit(): FunctionBuilder {
@@ -215,9 +221,9 @@ class ElementwiseEmitter {
         minU(f, () => void f.i32(run).get(col).op('i32.sub'), () => void f.get(end).get(pos).op('i32.sub'), t0, t1);
         f.tee(runLen).set(cnt);
         for (let j = 0; j < n; j++) {
-          if (this.contiguous[j]) {
+          if (this.streamed[j]) {
             f.get(base[j]).get(col).i32(size[j]).op('i32.mul').op('i32.add').set(ptr[j]);
-          } else {
+          } else if (this.splatted[j]) {
             const s = this.splatS[j];
             const v = this.splatV[j];
             if (s === undefined || v === undefined) throw new Error('unreachable: splat locals');
@@ -233,10 +239,10 @@ class ElementwiseEmitter {
         for (const steps of run >= UNROLL * lanes.width ? [UNROLL, 1] : [1]) {
           whileAtLeast(f, cnt, steps * lanes.width, () => {
             for (let u = 0; u < steps; u++) {
-              for (let j = 0; j < n; j++) if (this.contiguous[j]) this.loadVector(k.operands[j].dtype, ptr[j], this.vx[j], u * lanes.width * size[j], this.loV[j]);
+              for (let j = 0; j < n; j++) if (this.streamed[j]) this.loadVector(k.operands[j].dtype, ptr[j], this.vx[j], u * lanes.width * size[j], this.loV[j]);
               this.computeAndStore(po, k.outDtype, u * lanes.width * outSize);
             }
-            for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, ptr[j], steps * lanes.width * size[j]);
+            for (let j = 0; j < n; j++) if (this.streamed[j]) addConst(f, ptr[j], steps * lanes.width * size[j]);
             addConst(f, po, steps * lanes.width * outSize);
           });
         }
@@ -245,14 +251,14 @@ class ElementwiseEmitter {
           f.loop((again) => {
             f.get(cnt).op('i32.eqz').brIf(tailDone);
             for (let j = 0; j < n; j++) {
-              if (!this.contiguous[j]) continue;
+              if (!this.streamed[j]) continue;
               this.loadScalar(k.operands[j].dtype, ptr[j], 0, this.loS[j]);
               f.set(this.sx[j]);
             }
             f.get(po);
             this.scalar(k.expr);
             this.storeScalar(k.outDtype);
-            for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, ptr[j], size[j]);
+            for (let j = 0; j < n; j++) if (this.streamed[j]) addConst(f, ptr[j], size[j]);
             addConst(f, po, outSize);
             f.get(cnt).i32(1).op('i32.sub').set(cnt);
             f.br(again);
@@ -279,7 +285,7 @@ class ElementwiseEmitter {
     const q = dims.length;
     if (q < 2 || dims[q - 2] < ROW_BLOCK || dims[q - 1] % this.lanes.width !== 0) return false;
     const invariant = (j: number): boolean => strides[j][q - 2] === 0;
-    return this.k.operands.some((_, j) => this.contiguous[j] && invariant(j)) && this.k.operands.every((_, j) => this.contiguous[j] || invariant(j));
+    return this.k.operands.some((_, j) => this.streamed[j] && invariant(j)) && this.k.operands.every((_, j) => !this.splatted[j] || invariant(j));
   }
 
   /**
@@ -300,16 +306,16 @@ class ElementwiseEmitter {
     f.if(() => {
       whileAtLeast(f, at.cnt, lanes.width, () => {
         for (let j = 0; j < n; j++) {
-          if (this.contiguous[j] && strides[j][q - 2] === 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], 0, this.loV[j]);
+          if (this.streamed[j] && strides[j][q - 2] === 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], 0, this.loV[j]);
         }
         for (let r = 0; r < ROW_BLOCK; r++) {
           for (let j = 0; j < n; j++) {
             const rowBytes = strides[j][q - 2] * at.size[j];
-            if (this.contiguous[j] && rowBytes !== 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], r * rowBytes, this.loV[j]);
+            if (this.streamed[j] && rowBytes !== 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], r * rowBytes, this.loV[j]);
           }
           this.computeAndStore(at.po, k.outDtype, r * run * at.outSize);
         }
-        for (let j = 0; j < n; j++) if (this.contiguous[j]) addConst(f, at.ptr[j], lanes.width * at.size[j]);
+        for (let j = 0; j < n; j++) if (this.streamed[j]) addConst(f, at.ptr[j], lanes.width * at.size[j]);
         addConst(f, at.po, lanes.width * at.outSize);
       });
       addConst(f, at.po, (ROW_BLOCK - 1) * run * at.outSize);

@@ -17,6 +17,7 @@
 // (per-channel vectors, or constants), so the conversion costs nothing beside the kernel, and the mean
 // is used nowhere else in the expression. Other kernels are left to the in-line split.
 
+import { countOperandUses } from '../../compiler/kernels/scalar-expr.js';
 import { sizeOf } from '../../core/shape.js';
 import type { ElementwiseKernel, KernelOperand, ScalarExpr } from '../../ops/kernel-ir.js';
 
@@ -71,19 +72,6 @@ function findAffine(e: ScalarExpr, isFloat64: (j: number) => boolean): Match | u
   return undefined;
 }
 
-function uses(e: ScalarExpr, j: number): number {
-  switch (e.kind) {
-    case 'operand':
-      return e.index === j ? 1 : 0;
-    case 'const':
-      return 0;
-    case 'unary':
-      return uses(e.arg, j);
-    case 'binary':
-      return uses(e.lhs, j) + uses(e.rhs, j);
-  }
-}
-
 function replace(e: ScalarExpr, node: ScalarExpr, by: ScalarExpr): ScalarExpr {
   if (e === node) return by;
   if (e.kind === 'unary') return { ...e, arg: replace(e.arg, node, by) };
@@ -105,7 +93,7 @@ export function foldSplitShift(k: ElementwiseKernel): ShiftFold | undefined {
   if (k.outDtype !== 'float32') return undefined;
   const isFloat64 = (j: number): boolean => k.operands[j].dtype === 'float64';
   const m = findAffine(k.expr, isFloat64);
-  if (m === undefined || uses(k.expr, m.mean) !== 1) return undefined;
+  if (m === undefined || countOperandUses(k.expr, (j) => j === m.mean) !== 1) return undefined;
   const dims = k.operands[m.mean].dims;
   const size = sizeOf(dims);
   if (size > sizeOf(k.outDims) * MAX_FRACTION) return undefined;

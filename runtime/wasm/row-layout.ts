@@ -4,6 +4,7 @@
 import type { DType } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
 import type { BinaryFn, ElementwiseKernel, ScalarExpr, UnaryFn } from '../../ops/kernel-ir.js';
+import { countOperandUses } from '../../compiler/kernels/scalar-expr.js';
 import { loopNest } from '../cpu/elementwise-codegen.js';
 import type { Precision } from './elementwise.js';
 
@@ -53,12 +54,28 @@ export function rowLayout(k: ElementwiseKernel): RowLayout {
   return nest;
 }
 
+/**
+ * How the generated loop reads each operand along a row: as vectors (contiguous), as a splat loaded once
+ * per row (stride 0), or not at all when the expression does not reference it (a folded BN shift's
+ * original addend: fold-shift.ts).
+ */
+export type OperandLoad = 'vector' | 'splat' | 'unused';
+
+export function operandLoads(k: ElementwiseKernel, layout: RowLayout): OperandLoad[] {
+  const inner = layout.dims.length - 1;
+  return k.operands.map((_, j) => {
+    if (countOperandUses(k.expr, (i) => i === j) === 0) return 'unused';
+    return layout.strides[j][inner] === 1 ? 'vector' : 'splat';
+  });
+}
+
 /** A one-line description of the generated loop (for inspection and tests). */
 export function describeWasmKernel(k: ElementwiseKernel, precision: Precision = 'float64'): string {
   const reason = unsupportedReason(k);
   if (reason !== undefined) return `js fallback (${reason})`;
-  const { dims, strides } = rowLayout(k);
-  const run = dims[dims.length - 1];
-  const ops = k.operands.map((o, j) => `x${j}:${o.dtype === 'float32' ? 'f32' : 'f64'} ${strides[j][dims.length - 1] === 1 ? 'vector' : 'splat'}`);
-  return `${precision === 'float64' ? 'f64x2' : 'f32x4'} rows ${sizeOf(dims) / run} × run ${run}; ${ops.join(', ')}`;
+  const layout = rowLayout(k);
+  const loads = operandLoads(k, layout);
+  const run = layout.dims[layout.dims.length - 1];
+  const ops = k.operands.map((o, j) => `x${j}:${o.dtype === 'float32' ? 'f32' : 'f64'} ${loads[j]}`);
+  return `${precision === 'float64' ? 'f64x2' : 'f32x4'} rows ${sizeOf(layout.dims) / run} × run ${run}; ${ops.join(', ')}`;
 }

@@ -9,6 +9,7 @@ import type { DType } from '../../../core/dtype.js';
 import { sizeOf } from '../../../core/shape.js';
 import { E, ElementwiseKernel, KernelOperand, ScalarExpr } from '../../../ops/kernel-ir.js';
 import { foldSplitShift } from '../../../runtime/wasm/fold-shift.js';
+import { describeWasmKernel } from '../../../runtime/wasm/row-layout.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { maxError } from '../../helpers/compare.js';
 import { randomValues } from '../../helpers/random.js';
@@ -91,6 +92,13 @@ describe('fold-shift: the float64 mean folded into the shift', () => {
       const ref = referenceElementwise(k, inputs.map((s, j) => values({ dtype: k.operands[j].dtype, data: s })));
       expect(maxError(values({ dtype: 'float32', data: got }), ref, { rtol: 0, atol: 0 }).worst).toBeLessThan(1e-6);
     }
+  });
+
+  it('reads hi and C per row, and never loads the original addend', () => {
+    const be = backends[0];
+    const compiled = be.compile(kernelOf(CASES[0].expr, 'float64', 'float32'));
+    if (compiled.kind !== 'wasm') throw new Error('expected a wasm kernel');
+    expect(describeWasmKernel(compiled.built, 'float32')).toBe('f32x4 rows 15 × run 9797; x0:f32 vector, x1:f32 splat, x2:f64 splat, x3:f32 unused, x4:f32 unused, x5:f32 splat');
   });
 
   it.each([
