@@ -46,7 +46,8 @@ import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import { PARALLEL_MIN_WORK, type WasmBuffer, type WasmRoutineContext } from './context.js';
 import { horizontalF64, verticalF64 } from './moments/float64.js';
 import { horizontalBlocks } from './moments/horizontal-blocks.js';
-import { MIN_HORIZONTAL_RUN, type Moments, MOMENTS_EXPORTS, momentsLayout, type MomentsRun } from './moments/layout.js';
+import { reductionLayout } from '../../cpu/routines/reduction-layout.js';
+import { MIN_HORIZONTAL_RUN, type Moments, MOMENTS_EXPORTS, type MomentsRun } from './moments/layout.js';
 import { buildMomentsModule } from './moments/module.js';
 import { verticalBlocks } from './moments/vertical-blocks.js';
 
@@ -89,7 +90,7 @@ export function wasmMoments(ctx: WasmRoutineContext, call: MomentsCall, inputs: 
   const x = inputs[0];
   if (call.weighted || x.dtype !== 'float32') return false;
   if (outputs.some((o) => o.dtype !== 'float32' && o.dtype !== 'float64')) return false;
-  const layout = momentsLayout(call.inDims, call.axes);
+  const layout = reductionLayout(call.inDims, call.axes);
   if (layout === undefined) return false;
   const n = sizeOf(call.inDims);
   if (n === 0) return false;

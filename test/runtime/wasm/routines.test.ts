@@ -9,7 +9,7 @@ import type { DType, Storage } from '../../../core/dtype.js';
 import { sizeOf, stridesOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
 import { CpuBackend } from '../../../runtime/cpu/cpu-backend.js';
-import { momentsLayout } from '../../../runtime/wasm/routines/moments/layout.js';
+import { reductionLayout } from '../../../runtime/cpu/routines/reduction-layout.js';
 import { maxError } from '../../helpers/compare.js';
 import { randomValues } from '../../helpers/random.js';
 import { backendsByThreads, runRoutineOn, storage, values } from './kernel-reference.js';
@@ -53,11 +53,11 @@ function momentsOracle(x: Float64Array, dims: readonly number[], axes: readonly 
 
 describe('moments axis layouts', () => {
   it('merges axes into [R0, K, R1] or refuses', () => {
-    expect(momentsLayout([8, 64, 56, 56], [0, 2, 3])).toEqual({ r0: 8, k: 64, r1: 3136 });
-    expect(momentsLayout([8, 5, 5, 16], [0, 1, 2])).toEqual({ r0: 200, k: 16, r1: 1 });
-    expect(momentsLayout([16, 100], [1])).toEqual({ r0: 1, k: 16, r1: 100 });
-    expect(momentsLayout([4, 1, 7], [0, 1, 2])).toEqual({ r0: 1, k: 1, r1: 28 });
-    expect(momentsLayout([3, 4, 5, 6], [0, 2])).toBeUndefined();
+    expect(reductionLayout([8, 64, 56, 56], [0, 2, 3])).toEqual({ r0: 8, k: 64, r1: 3136 });
+    expect(reductionLayout([8, 5, 5, 16], [0, 1, 2])).toEqual({ r0: 200, k: 16, r1: 1 });
+    expect(reductionLayout([16, 100], [1])).toEqual({ r0: 1, k: 16, r1: 100 });
+    expect(reductionLayout([4, 1, 7], [0, 1, 2])).toEqual({ r0: 1, k: 1, r1: 28 });
+    expect(reductionLayout([3, 4, 5, 6], [0, 2])).toBeUndefined();
   });
 });
 

@@ -4,7 +4,8 @@
 import { addConst, loadNamedParams, minU, read } from '../../codegen-util.js';
 import { FunctionBuilder, type Local } from '../../encoder/index.js';
 import { HIGH_HALF } from './emit.js';
-import { COLUMN_BLOCK, HSQ, HSUM, type Moments, type MomentsLayout, type MomentsRun, SEGMENT, VERTICAL_BLOCK, VSQ, VSUM } from './layout.js';
+import type { ReductionLayout } from '../../../cpu/routines/reduction-layout.js';
+import { COLUMN_BLOCK, HSQ, HSUM, type Moments, type MomentsRun, SEGMENT, VERTICAL_BLOCK, VSQ, VSUM } from './layout.js';
 
 /** Horizontal run sums in float64: 8 values per step into four f64x2 accumulators, then a scalar tail. */
 function emitRunSum(f: FunctionBuilder, p: Local, len: Local, mean: Local | undefined): void {
@@ -169,7 +170,7 @@ export function vertical(squares: boolean): FunctionBuilder {
 }
 
 /** Horizontal units (one per run segment) for the float64 path: segments per run and the fixed chunk. */
-function horizontalUnits({ r0, k, r1 }: MomentsLayout): { nseg: number; units: number; chunk: number } {
+function horizontalUnits({ r0, k, r1 }: ReductionLayout): { nseg: number; units: number; chunk: number } {
   const nseg = Math.ceil(r1 / SEGMENT);
   return { nseg, units: r0 * k * nseg, chunk: Math.max(1, Math.floor((4 * SEGMENT) / Math.min(r1, SEGMENT))) };
 }

@@ -1,6 +1,8 @@
-// The moments routine's shared vocabulary: the [R0, K, R1] layout its axes merge into, the block and
-// segment sizes that fix its reduction order, the module's exports, and what a driver works on.
+// The moments routine's shared vocabulary: the [R0, K, R1] layout its axes merge into
+// (reduction-layout.ts), the block and segment sizes that fix its reduction order, the module's
+// exports, and what a driver works on.
 
+import type { ReductionLayout } from '../../../cpu/routines/reduction-layout.js';
 import type { PoolModule } from '../../pool.js';
 import type { WasmBuffer, WasmRoutineContext } from '../context.js';
 
@@ -49,34 +51,6 @@ export const VERTICAL_GROUP = 1 << 18;
 /** Runs shorter than this are accumulated vertically. */
 export const MIN_HORIZONTAL_RUN = 16;
 
-export interface MomentsLayout {
-  readonly r0: number;
-  readonly k: number;
-  readonly r1: number;
-}
-
-/** Merge the input axes into [R0, K, R1], or undefined when reduced and kept axes interleave more. */
-export function momentsLayout(inDims: readonly number[], axes: readonly number[]): MomentsLayout | undefined {
-  const segs: { reduced: boolean; size: number }[] = [];
-  inDims.forEach((d, i) => {
-    if (d === 1) return;
-    const reduced = axes.includes(i);
-    const last = segs[segs.length - 1];
-    if (last !== undefined && last.reduced === reduced) last.size *= d;
-    else segs.push({ reduced, size: d });
-  });
-  // Everything reduced: one long run per (only) kept position.
-  if (segs.length === 1 && segs[0].reduced) return { r0: 1, k: 1, r1: segs[0].size };
-  let i = 0;
-  let r0 = 1;
-  let k = 1;
-  let r1 = 1;
-  if (i < segs.length && segs[i].reduced) r0 = segs[i++].size;
-  if (i < segs.length && !segs[i].reduced) k = segs[i++].size;
-  if (i < segs.length && segs[i].reduced) r1 = segs[i++].size;
-  return i === segs.length ? { r0, k, r1 } : undefined;
-}
-
 export const MOMENTS_EXPORTS = ['hstat', 'hsum', 'hsq', 'vsum', 'vsq', 'vstat', 'vtile'] as const;
 
 export const [HSTAT, HSUM, HSQ, VSUM, VSQ, VSTAT, VTILE] = [0, 1, 2, 3, 4, 5, 6];
@@ -91,7 +65,7 @@ export interface MomentsRun {
   readonly ctx: WasmRoutineContext;
   readonly mod: PoolModule;
   readonly x: WasmBuffer;
-  readonly layout: MomentsLayout;
+  readonly layout: ReductionLayout;
   readonly parallel: boolean;
   /**
    * Where the float32 block drivers write their result (arrays of K values, reused from call to call:
