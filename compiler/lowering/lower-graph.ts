@@ -1,6 +1,7 @@
 // Lower an IR graph with bound input dims to a kernel plan: each node's op lowers itself through a
 // LowerContext; nodes whose inputs are all known at plan time (shape arithmetic, constant weights) are
-// evaluated with their float64 reference instead and become constants.
+// evaluated with their float64 reference instead and become constants, and so are a lowering's
+// elementwise kernels whose operands are all constants (compiler/kernels/evaluate-kernel.ts).
 
 import type { DType } from '../../core/dtype.js';
 import { FeedError } from '../../core/errors.js';
@@ -12,6 +13,7 @@ import type { OpName } from '../../ops/op-attrs.js';
 import { opDef } from '../../ops/table.js';
 import { inferNode } from '../ir/infer-node.js';
 import type { Graph, Node, TensorType } from '../ir/types.js';
+import { evaluateKernel } from '../kernels/evaluate-kernel.js';
 import type { BufferSpec, KernelPlan, PlanStep } from './plan.js';
 
 /** Largest node output (elements) that plan-time folding will compute with the reference. */
@@ -43,7 +45,6 @@ class PlanWriter {
       outputTypes,
       constant: known,
       elementwise: (operands, expr: ScalarExpr, dims, dtype) => {
-        const out = this.buffer(dtype, dims);
         const kernel: ElementwiseKernel = {
           kind: 'elementwise',
           operands: operands.map((o) => ({ dtype: o.dtype, dims: o.dims })),
@@ -51,6 +52,10 @@ class PlanWriter {
           outDtype: dtype,
           expr,
         };
+        // Arithmetic on constants only (a BN's per-channel factor from its initializers) is done now.
+        const data = operands.map((o) => this.constants.get(o.ref));
+        if (sizeOf(dims) <= FOLD_LIMIT && data.every((t) => t !== undefined)) return this.literal(evaluateKernel(kernel, data as HostTensor[]));
+        const out = this.buffer(dtype, dims);
         this.steps.push({ kind: 'elementwise', node, kernel, operands: operands.map((o) => o.ref), output: out.ref });
         return out;
       },

@@ -180,7 +180,7 @@ describe('Shape, Constant, ConstantOfShape, Dropout: kiln CPU against the refere
     expect(r.kiln[0].data[89999]).toBe(big);
   });
 
-  it.each(['float32', 'float64', 'float16'] as const)('Dropout %s: a view, plus an all-true mask kernel', (dtype) => {
+  it.each(['float32', 'float64', 'float16'] as const)('Dropout %s: a view, plus an all-true mask computed at plan time', (dtype) => {
     const x = randomTensor(dtype, [2, 3, 4], { seed: 9 });
     for (const outputs of [1, 2]) {
       const r = runSingleNode('Dropout', [x], { ratio: 0.25 }, outputs);
@@ -191,7 +191,8 @@ describe('Shape, Constant, ConstantOfShape, Dropout: kiln CPU against the refere
         expect([...r.kiln[1].data].every((v) => v === 1)).toBe(true);
       }
       const { graph, feeds } = singleNodeGraph('Dropout', [x], { ratio: 0.25 }, outputs);
-      expect(stepCount(graph, feeds)).toBe(outputs - 1);
+      // The mask kernel has no operands, so lowering evaluates it once (compiler/kernels/evaluate-kernel.ts).
+      expect(stepCount(graph, feeds)).toBe(0);
     }
   });
 });
