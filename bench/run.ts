@@ -73,7 +73,7 @@ function repoRoot(): string {
   }
 }
 
-const FULL: TimingOptions = { warmup: 2, warmupSeconds: 0.5, maxWarmup: 200, iterations: 100, budgetSeconds: 2, minIterations: 5 };
+const FULL: TimingOptions = { warmup: 2, warmupSeconds: 0.5, maxWarmup: 3000, iterations: 100, budgetSeconds: 2, minIterations: 5 };
 const FULL_HEAVY: TimingOptions = { warmup: 1, warmupSeconds: 1, maxWarmup: 20, iterations: 5, budgetSeconds: 8, minIterations: 3 };
 const QUICK: TimingOptions = { warmup: 1, warmupSeconds: 0, maxWarmup: 1, iterations: 5, budgetSeconds: 0.3, minIterations: 2 };
 const QUICK_HEAVY: TimingOptions = { warmup: 1, warmupSeconds: 0, maxWarmup: 1, iterations: 2, budgetSeconds: 1, minIterations: 1 };

@@ -10,8 +10,10 @@ export interface TimingOptions {
   /**
    * ...and more until this many seconds of them have passed (at most maxWarmup calls): V8 first runs
    * wasm (kiln's kernels, onnxruntime-web, tfjs-wasm) through its baseline compiler (Liftoff) and
-   * compiles hot functions with TurboFan in the background, which can take tens of calls to arrive
-   * (kiln's moments kernel: about 45). Steady state is what a user running a model repeatedly sees.
+   * compiles a function with TurboFan once it has done enough work, which takes tens of calls for a
+   * large kernel (kiln's moments kernel: about 45) and a thousand or more for a short one (a kernel
+   * over 64–1024 per-channel values: 5–9 µs per call for its first thousand calls, 1.5 µs after).
+   * Steady state is what a user running a model repeatedly sees.
    */
   readonly warmupSeconds: number;
   readonly maxWarmup: number;
