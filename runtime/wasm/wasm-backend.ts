@@ -148,7 +148,7 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       embeddedKernel: (kernel, operands) => {
         const c = this.compile(kernel);
         if (c.kind === 'js') return undefined;
-        return { key: c.key, kernel: c.built, precision: c.precision, operands: c.converted === undefined ? operands : this.convert(c.converted, operands) };
+        return { key: c.key, kernel: c.built, precision: c.precision, operands: this.builtOperands(c, operands) };
       },
       scratchBuffer: (dtype, size) => ({ dtype, size, offset: this.heap.alloc(size * ELEMENT_BYTES[dtype]), region: this }),
       releaseScratch: (b) => this.heap.release(b.offset),
@@ -236,8 +236,7 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     }
     this.stats.wasmKernels++;
     const n = sizeOf(kernel.kernel.outDims);
-    const withShift = kernel.folded === undefined ? operands : this.foldShift(kernel.folded, operands);
-    const inputs = kernel.converted === undefined ? withShift : this.convert(kernel.converted, withShift);
+    const inputs = this.builtOperands(kernel, operands);
     const params = this.params([...inputs.map((o) => o.offset), output.offset]);
     this.pool.run(kernel.module, 0, n, ELEMENTWISE_CHUNK, params, n >= PARALLEL_MIN_WORK);
   }
@@ -268,6 +267,16 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       case 'pool2d': return wasmPool2d(this.ctx, call, operands, outputs);
       default: return false;
     }
+  }
+
+  /**
+   * The operands of the kernel the module computes (`built`), from the original kernel's: a folded
+   * mean's hi and C written, then float64 vectors converted. Dispatches and routines' embedded
+   * epilogues alike.
+   */
+  private builtOperands(kernel: Extract<WasmKernel, { kind: 'wasm' }>, operands: readonly WasmBuffer[]): readonly WasmBuffer[] {
+    const withShift = kernel.folded === undefined ? operands : this.foldShift(kernel.folded, operands);
+    return kernel.converted === undefined ? withShift : this.convert(kernel.converted, withShift);
   }
 
   /** Writes hi and C of a folded mean and returns the operand list the folded kernel reads. */

@@ -4,8 +4,10 @@
 // written over the residual's own buffer must equal, bit for bit, the output written to a buffer of
 // its own, with 1 and 2 threads and both precisions; and that output must match a float64 oracle
 // within a bound derived from Σ|w||x| (float32 accumulation) plus the epilogue's float32 roundings.
-// Epilogues: the real ResNet form relu(f32(f32(BN(f32(raw))) + residual)) and the folded form
-// f32(raw) + residual; residuals offset by 1e4 and inputs offset by 100 (adversarial cancellation).
+// Epilogues: the real ResNet form relu(f32(f32(BN(f32(raw))) + residual)), the same with a float64
+// mean (a training-mode or opset-15 float64 BN: the wasm backend folds its low part into the shift,
+// fold-shift.ts, inside the routine's embedded epilogue too), and the folded form f32(raw) + residual;
+// residuals offset by 1e4 and inputs offset by 100 (adversarial cancellation).
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { sizeOf } from '../../../core/shape.js';
@@ -101,7 +103,8 @@ function matmulOracle(call: MatmulCall, a: Float64Array, b: Float64Array): { y: 
  * Epilogue operands after the routine's own: per-channel (conv: [M,1,1]; matmul: [N]) mean, factor
  * (float64, as BN lowering makes it) and shift, then the residual (output dims).
  */
-type Form = 'bn+residual+relu' | 'residual';
+type Form = 'bn+residual+relu' | 'bn64+residual+relu' | 'residual';
+const FORMS: readonly Form[] = ['bn+residual+relu', 'bn64+residual+relu', 'residual'];
 function epilogueOf(form: Form, outDims: readonly number[], chan: readonly number[]): Epilogue {
   const raw = { dtype: 'float32' as const, dims: outDims };
   const f32 = (dims: readonly number[]) => ({ dtype: 'float32' as const, dims });
@@ -109,7 +112,7 @@ function epilogueOf(form: Form, outDims: readonly number[], chan: readonly numbe
   const bn = E.add(E.mul(E.sub(E.unary('roundF32', E.operand(0)), E.operand(1)), E.operand(2)), E.operand(3));
   return {
     expr: E.unary('relu', E.unary('roundF32', E.add(E.unary('roundF32', bn), E.operand(4)))),
-    operands: [raw, f32(chan), { dtype: 'float64', dims: chan }, f32(chan), f32(outDims)],
+    operands: [raw, form === 'bn64+residual+relu' ? { dtype: 'float64', dims: chan } : f32(chan), { dtype: 'float64', dims: chan }, f32(chan), f32(outDims)],
   };
 }
 
@@ -132,7 +135,8 @@ const cases: Case[] = [
 
 interface Data {
   readonly own: Float64Array[];
-  readonly chan: { mean: Float64Array; a: Float64Array; b: Float64Array };
+  /** mean64: the mean with bits below float32's (a float64 batch mean). */
+  readonly chan: { mean: Float64Array; mean64: Float64Array; a: Float64Array; b: Float64Array };
   readonly residual: Float64Array;
 }
 
@@ -148,7 +152,7 @@ function dataFor(c: Case, seed: number): Data {
   return {
     own,
     // BN of a conv whose output is offset by ~100·Σw: a mean near it, so (raw − mean) cancels.
-    chan: { mean: f32(channels, () => 50 * u()), a: Float64Array.from({ length: channels }, () => 0.5 + rnd()), b: f32(channels, u) },
+    chan: { mean: f32(channels, () => 50 * u()), mean64: Float64Array.from({ length: channels }, () => 50 * u()), a: Float64Array.from({ length: channels }, () => 0.5 + rnd()), b: f32(channels, u) },
     residual: f32(sizeOf(call.outDims), () => 1e4 + 100 * u()),
   };
 }
@@ -175,7 +179,8 @@ function expected(c: Case, form: Form, d: Data): { want: Float64Array; tol: Floa
       continue;
     }
     const k = per(i);
-    const { mean, a, b } = d.chan;
+    const { a, b } = d.chan;
+    const mean = form === 'bn64+residual+relu' ? d.chan.mean64 : d.chan.mean;
     const bn = (raw - mean[k]) * a[k] + b[k];
     want[i] = Math.max(0, bn + r);
     // (raw − mean)·a + b and + r, each rounded (float32 lanes round every operation, and a to float32).
@@ -184,10 +189,10 @@ function expected(c: Case, form: Form, d: Data): { want: Float64Array; tol: Floa
   return { want, tol };
 }
 
-/** Runs the call into a fresh output buffer, or over the residual's (the last operand's) own buffer; operand f64Index is float64. */
-function run<B, C>(be: Backend<B, C>, call: RoutineCall, operands: readonly Float64Array[], f64Index: number, inPlace: boolean): Float64Array {
+/** Runs the call into a fresh output buffer, or over the residual's (the last operand's) own buffer; operands f64 are float64. */
+function run<B, C>(be: Backend<B, C>, call: RoutineCall, operands: readonly Float64Array[], f64: readonly number[], inPlace: boolean): Float64Array {
   const bufs = operands.map((v, j) => {
-    const dtype = j === f64Index ? 'float64' : 'float32';
+    const dtype = f64.includes(j) ? 'float64' : 'float32';
     const buf = be.allocate(dtype, v.length);
     be.write(buf, storage(dtype, v));
     return buf;
@@ -200,19 +205,21 @@ function run<B, C>(be: Backend<B, C>, call: RoutineCall, operands: readonly Floa
   return values({ dtype: 'float32', data: be.read(out) });
 }
 
-function operandsOf(c: Case, form: Form, d: Data): { call: RoutineCall; operands: Float64Array[]; f64Index: number } {
+function operandsOf(c: Case, form: Form, d: Data): { call: RoutineCall; operands: Float64Array[]; f64: number[] } {
   const call = c.call;
   const chanDims = call.routine === 'conv2d' ? [call.outDims[1], 1, 1] : [call.outDims[1]];
   const epilogue = epilogueOf(form, call.outDims, chanDims);
-  const extras = form === 'residual' ? [d.residual] : [d.chan.mean, d.chan.a, d.chan.b, d.residual];
-  // The float64 factor's position in the operand list (−1: none), for the buffers' dtypes.
-  const f64Index = form === 'residual' ? -1 : d.own.length + 1;
-  return { call: { ...call, epilogue }, operands: [...d.own, ...extras], f64Index };
+  const mean = form === 'bn64+residual+relu' ? d.chan.mean64 : d.chan.mean;
+  const extras = form === 'residual' ? [d.residual] : [mean, d.chan.a, d.chan.b, d.residual];
+  // The float64 operands' positions in the operand list (the factor, and the mean in bn64), for the buffers' dtypes.
+  const n = d.own.length;
+  const f64 = form === 'residual' ? [] : form === 'bn64+residual+relu' ? [n, n + 1] : [n + 1];
+  return { call: { ...call, epilogue }, operands: [...d.own, ...extras], f64 };
 }
 
 function runOn<B, C>(be: Backend<B, C>, c: Case, form: Form, d: Data, inPlace: boolean): Float64Array {
-  const { call, operands, f64Index } = operandsOf(c, form, d);
-  return run(be, call, operands, f64Index, inPlace);
+  const { call, operands, f64 } = operandsOf(c, form, d);
+  return run(be, call, operands, f64, inPlace);
 }
 
 function expectWithin(got: Float64Array, want: Float64Array, tol: Float64Array, what: string): void {
@@ -227,7 +234,7 @@ describe.each(cases)('routine output over its dying residual: $name', (c) => {
     if (c.call.routine === 'conv2d') expect(convAlgorithm(c.call)).toBe(c.path);
   });
 
-  it.each(['bn+residual+relu', 'residual'] as const)('%s: wasm in place equals a separate output (1 and 2 threads, both precisions) and the float64 oracle', (form) => {
+  it.each(FORMS)('%s: wasm in place equals a separate output (1 and 2 threads, both precisions) and the float64 oracle', (form) => {
     const d = dataFor(c, 7);
     const { want, tol } = expected(c, form, d);
     for (const precision of ['float64', 'float32'] as const) {
@@ -243,7 +250,7 @@ describe.each(cases)('routine output over its dying residual: $name', (c) => {
     }
   });
 
-  it.each(['bn+residual+relu', 'residual'] as const)('%s: the CPU routine in place equals a separate output and the float64 oracle', (form) => {
+  it.each(FORMS)('%s: the CPU routine in place equals a separate output and the float64 oracle', (form) => {
     const d = dataFor(c, 8);
     const { want, tol } = expected({ ...c, path: 'direct' }, form, d);
     const cpu = new CpuBackend();
