@@ -49,8 +49,13 @@ function evaluate(e: ScalarExpr, xs: readonly number[]): number {
   }
 }
 
-/** The kernel's output for these operand values (each with its kernel operand's dims). */
-export function evaluateKernel(k: ElementwiseKernel, operands: readonly HostTensor[]): HostTensor {
+/**
+ * The kernel's output for these operand values (each with its kernel operand's dims), or undefined for
+ * an int64 output: the CPU kernel stores those by its own rule (non-finite values as 0, wrapping past
+ * 2^63), which fromFloat64's saturating conversion does not follow.
+ */
+export function evaluateKernel(k: ElementwiseKernel, operands: readonly HostTensor[]): HostTensor | undefined {
+  if (k.outDtype === 'int64') return undefined;
   const inputs = operands.map((t, j) => ({ dims: k.operands[j].dims, data: toFloat64(t).data }));
   const out = mapBroadcast(k.outDims, inputs, (...xs) => evaluate(k.expr, xs));
   return fromFloat64(k.outDtype, k.outDims, out.data);

@@ -54,7 +54,8 @@ class PlanWriter {
         };
         // Arithmetic on constants only (a BN's per-channel factor from its initializers) is done now.
         const data = operands.map((o) => this.constants.get(o.ref));
-        if (sizeOf(dims) <= FOLD_LIMIT && data.every((t) => t !== undefined)) return this.literal(evaluateKernel(kernel, data as HostTensor[]));
+        const folded = sizeOf(dims) <= FOLD_LIMIT && data.every((t) => t !== undefined) ? evaluateKernel(kernel, data as HostTensor[]) : undefined;
+        if (folded !== undefined) return this.literal(folded);
         const out = this.buffer(dtype, dims);
         this.steps.push({ kind: 'elementwise', node, kernel, operands: operands.map((o) => o.ref), output: out.ref });
         return out;

@@ -38,10 +38,16 @@ describe('evaluateKernel', () => {
     for (const outDtype of ['float32', 'float64', 'float16'] as DType[]) {
       const k: ElementwiseKernel = { kind: 'elementwise', operands: [{ dtype: 'float32', dims: [3, 1, 5] }, { dtype: 'float64', dims: [4, 1] }], outDims: [3, 4, 5], outDtype, expr };
       const got = evaluateKernel(k, [x, y]);
+      if (got === undefined) throw new Error('expected a value');
       expect(got.dtype).toBe(outDtype);
       expect(got.dims).toEqual([3, 4, 5]);
       expect(Array.from(got.data as ArrayLike<number>), outDtype).toEqual(Array.from(onCpu(k, [x, y]) as ArrayLike<number>));
     }
+  });
+
+  it('leaves int64 outputs to the kernel (its store maps non-finite values to 0 and wraps)', () => {
+    const k: ElementwiseKernel = { kind: 'elementwise', operands: [{ dtype: 'float64', dims: [3] }], outDims: [3], outDtype: 'int64', expr: X };
+    expect(evaluateKernel(k, [{ dtype: 'float64', dims: [3], data: Float64Array.from([Infinity, 1e20, -2.5]) }])).toBeUndefined();
   });
 });
 
