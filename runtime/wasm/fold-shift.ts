@@ -20,6 +20,7 @@
 import { countOperandUses } from '../../compiler/kernels/scalar-expr.js';
 import { sizeOf } from '../../core/shape.js';
 import type { ElementwiseKernel, KernelOperand, ScalarExpr } from '../../ops/kernel-ir.js';
+import { MAX_FRACTION } from './split-operands.js';
 
 /** A factor or shift: an operand of the original kernel, or a constant. */
 export type FoldTerm = { readonly operand: number } | { readonly value: number };
@@ -35,8 +36,6 @@ export interface ShiftFold {
   readonly size: number;
 }
 
-/** The per-channel operands are worth converting when this small beside the output (as split-operands.ts). */
-const MAX_FRACTION = 1 / 8;
 
 interface Match {
   readonly node: ScalarExpr;

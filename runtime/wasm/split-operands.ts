@@ -9,6 +9,7 @@
 // f32(x), lo = f32(x − hi), the same operations in the same order), so results are bit-identical; only
 // the conversions move out of the loop. Which operand a node splits is one rule, `splitAddend`.
 
+import { countOperandUses } from '../../compiler/kernels/scalar-expr.js';
 import { sizeOf } from '../../core/shape.js';
 import type { ElementwiseKernel, KernelOperand, ScalarExpr } from '../../ops/kernel-ir.js';
 import { rowLayout } from './row-layout.js';
@@ -27,7 +28,7 @@ export interface SplitKernel {
 }
 
 /** A float64 operand is worth converting once when it is a vector along rows and small beside the output. */
-const MAX_FRACTION = 1 / 8;
+export const MAX_FRACTION = 1 / 8;
 
 /**
  * `v ± operand` → `(v ± hi) ± lo` for the converted operands, at exactly the nodes where the code
@@ -61,7 +62,8 @@ export function splitFloat64Operands(k: ElementwiseKernel): SplitKernel | undefi
   const outSize = sizeOf(k.outDims);
   const candidates = k.operands
     .map((o, j) => ({ o, j }))
-    .filter(({ o, j }) => o.dtype === 'float64' && strides[j][inner] === 1 && sizeOf(o.dims) <= outSize * MAX_FRACTION);
+    // (An operand the expression no longer reads, a folded BN shift's addend, is not converted.)
+    .filter(({ o, j }) => o.dtype === 'float64' && strides[j][inner] === 1 && sizeOf(o.dims) <= outSize * MAX_FRACTION && countOperandUses(k.expr, (i) => i === j) > 0);
   if (candidates.length === 0) return undefined;
   const operands: KernelOperand[] = k.operands.map((o, j) => (candidates.some((c) => c.j === j) ? { dtype: 'float32', dims: o.dims } : o));
   const isFloat64 = (j: number): boolean => k.operands[j].dtype === 'float64';

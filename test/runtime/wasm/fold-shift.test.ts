@@ -101,6 +101,15 @@ describe('fold-shift: the float64 mean folded into the shift', () => {
     expect(describeWasmKernel(compiled.built, 'float32')).toBe('f32x4 rows 15 × run 9797; x0:f32 vector, x1:f32 splat, x2:f64 splat, x3:f32 unused, x4:f32 unused, x5:f32 splat');
   });
 
+  it('channels-last: converts the float64 factor once per dispatch, but not the float64 addend the fold replaced', () => {
+    const dims = [64, 16];
+    const k: ElementwiseKernel = { kind: 'elementwise', operands: [op('float32', dims), op('float64', [16]), op('float64', [16]), op('float64', [16])], outDims: dims, outDtype: 'float32', expr: E.add(E.mul(E.sub(X, M), A), B) };
+    const compiled = backends[0].compile(k);
+    if (compiled.kind !== 'wasm') throw new Error('expected a wasm kernel');
+    expect(compiled.folded).toBeDefined();
+    expect(compiled.converted?.splits.map((sp) => sp.operand)).toEqual([2]);
+  });
+
   it.each([
     ['the mean used twice', E.add(E.mul(E.sub(X, M), A), M), CH],
     ['a factor of other dims than the mean', E.add(E.mul(E.sub(X, M), R), B), CH],
