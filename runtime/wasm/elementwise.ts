@@ -130,7 +130,6 @@ interface RowBlockLocals {
 class ElementwiseEmitter {
   private readonly f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   private readonly layout: RowLayout;
-  private readonly contiguous: boolean[];
   /** Operands read per row as vectors, or as splats (an operand the expression never reads is never loaded). */
   private readonly streamed: boolean[];
   private readonly splatted: boolean[];
@@ -151,8 +150,6 @@ class ElementwiseEmitter {
 
   constructor(private readonly k: ElementwiseKernel, private readonly lanes: Lanes) {
     this.layout = rowLayout(k);
-    const q = this.layout.dims.length;
-    this.contiguous = this.layout.strides.map((s) => s[q - 1] === 1);
     const loads = operandLoads(k, this.layout);
     this.streamed = loads.map((l) => l === 'vector');
     this.splatted = loads.map((l) => l === 'splat');
@@ -187,8 +184,8 @@ class ElementwiseEmitter {
     const ptr = k.operands.map(() => f.local('i32'));
     this.vx = k.operands.map(() => Array.from({ length: lanes.halves }, () => f.local('v128')));
     this.sx = k.operands.map(() => f.local(lanes.scalar));
-    this.splatV = k.operands.map((_, j) => (this.contiguous[j] ? undefined : f.local('v128')));
-    this.splatS = k.operands.map((_, j) => (this.contiguous[j] ? undefined : f.local(lanes.scalar)));
+    this.splatV = k.operands.map((_, j) => (this.splatted[j] ? f.local('v128') : undefined));
+    this.splatS = k.operands.map((_, j) => (this.splatted[j] ? f.local(lanes.scalar) : undefined));
     const split = compensated(k, lanes);
     this.loV = k.operands.map((_, j) => (split.has(j) ? f.local('v128') : undefined));
     this.loS = k.operands.map((_, j) => (split.has(j) ? f.local('f32') : undefined));
@@ -487,11 +484,11 @@ class ElementwiseEmitter {
   }
 
   private operandVector(j: number): Local {
-    return this.contiguous[j] ? this.vx[j][this.half] : (this.splatV[j] ?? this.vx[j][0]);
+    return this.streamed[j] ? this.vx[j][this.half] : (this.splatV[j] ?? this.vx[j][0]);
   }
 
   private operandScalar(j: number): Local {
-    return this.contiguous[j] ? this.sx[j] : (this.splatS[j] ?? this.sx[j]);
+    return this.streamed[j] ? this.sx[j] : (this.splatS[j] ?? this.sx[j]);
   }
 
   /** Push the expression's value as a vector. */
