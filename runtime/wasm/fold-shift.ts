@@ -1,7 +1,7 @@
 // float32 lanes, the normalize of BatchNormalization in training form: y = (x − mean)·a + B with the
 // batch mean in float64. elementwise.ts splits the mean as hi + lo and computes ((x − hi) − lo)·a + B,
-// three operations on the adder pipes per vector, which makes the kernel compute-bound even in L3
-// (0.18 ms on [8,64,56,56], against 0.13 ms without the lo step). Since, exactly,
+// three operations on the adder pipes per vector, which made the kernel compute-bound even in L3
+// (0.18 ms on [8,64,56,56]; 0.13–0.16 ms, L3 bandwidth, without the lo step). Since, exactly,
 //   (x − mean)·a + B = (x − hi)·a + (B − lo·a),   lo = mean − hi (exact in float64),
 // the backend computes the shift C = f32(B − (mean − hi)·a) once per dispatch, in float64 from the
 // operands' own values, and runs the kernel (x − hi)·a + C: hi and C are float32 operands of the
@@ -9,9 +9,10 @@
 //
 // Rounding: (x − hi)·f32(a) + C rounds x − hi (exact for x within a factor 2 of hi: Sterbenz), the
 // product, C and the sum, each ≤ 2^-24 relative, where the split form rounded x − hi − lo instead of
-// C: both stay within a few float32 ulps of |(x − mean)·a| + |B| (elementwise.test.ts checks data
-// offset by 1e4 against the float64 reference, and the channels-last result bit for bit against this
-// arithmetic written out).
+// C: both stay within a few float32 ulps of |(x − mean)·a| + |B| (fold-shift.test.ts and
+// elementwise.test.ts check data offset by 1e4 against the float64 reference, and the results bit for
+// bit against this arithmetic written out; epilogue-in-place.test.ts the fold inside conv/matmul
+// epilogues).
 //
 // The fold applies where the float64 mean, the factor and the shift are small operands of the same dims
 // (per-channel vectors, or constants), so the conversion costs nothing beside the kernel, and the mean
@@ -35,7 +36,6 @@ export interface ShiftFold {
   readonly shift: number;
   readonly size: number;
 }
-
 
 interface Match {
   readonly node: ScalarExpr;
