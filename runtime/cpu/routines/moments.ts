@@ -2,6 +2,7 @@
 // (deterministic; exact enough for inputs offset by 1e4, DESIGN.md §6). Optional weights operand.
 
 import { sizeOf, stridesOf } from '../../../core/shape.js';
+import { type ReductionLayout, reductionLayout } from './reduction-layout.js';
 import type { RoutineImpl } from './types.js';
 
 /** For each input element, the index of its reduced (kept) position; shared by reductions. */
@@ -27,41 +28,91 @@ export function keptIndexMap(inDims: readonly number[], axes: readonly number[])
   return { map, keptSize: sizeOf(keptDims) };
 }
 
+type Data = ArrayLike<number>;
+
+/**
+ * Pass 1 over [R0, K, R1]: sw[c] += w (1 unweighted), sum[c] += w·x, each channel's inputs in input
+ * order (a < R0, then b < R1), as the index-map walk visits them.
+ */
+function sumsLayout(x: Data, w: Data | undefined, { r0, k, r1 }: ReductionLayout, sw: Float64Array, sum: Float64Array): void {
+  for (let a = 0; a < r0; a++) {
+    for (let c = 0; c < k; c++) {
+      const i0 = (a * k + c) * r1;
+      let t = sw[c];
+      let s = sum[c];
+      if (w) {
+        for (let i = i0; i < i0 + r1; i++) {
+          t += w[i];
+          s += w[i] * x[i];
+        }
+      } else {
+        for (let i = i0; i < i0 + r1; i++) {
+          t += 1;
+          s += x[i];
+        }
+      }
+      sw[c] = t;
+      sum[c] = s;
+    }
+  }
+}
+
+/** Pass 2 over [R0, K, R1]: sq[c] += w·(x − mean[c])², in the same order. */
+function squaresLayout(x: Data, w: Data | undefined, { r0, k, r1 }: ReductionLayout, mean: Float64Array, sq: Float64Array): void {
+  for (let a = 0; a < r0; a++) {
+    for (let c = 0; c < k; c++) {
+      const i0 = (a * k + c) * r1;
+      const m = mean[c];
+      let q = sq[c];
+      if (w) {
+        for (let i = i0; i < i0 + r1; i++) {
+          const d = x[i] - m;
+          q += w[i] * d * d;
+        }
+      } else {
+        for (let i = i0; i < i0 + r1; i++) {
+          const d = x[i] - m;
+          q += d * d;
+        }
+      }
+      sq[c] = q;
+    }
+  }
+}
+
+function sumsMapped(x: Data, w: Data | undefined, map: Int32Array, sw: Float64Array, sum: Float64Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const o = map[i];
+    sw[o] += w ? w[i] : 1;
+    sum[o] += w ? w[i] * x[i] : x[i];
+  }
+}
+
+function squaresMapped(x: Data, w: Data | undefined, map: Int32Array, mean: Float64Array, sq: Float64Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - mean[map[i]];
+    sq[map[i]] += w ? w[i] * d * d : d * d;
+  }
+}
+
 export const moments: RoutineImpl<'moments'> = (call, inputs, outputs) => {
   const x = inputs[0];
   const w = call.weighted ? inputs[1] : undefined;
-  const { map, keptSize } = keptIndexMap(call.inDims, call.axes);
+  // Axes that merge into [R0, K, R1] (every BN statistic) are walked directly; others through a
+  // per-element index map (a copy of x's size in Int32, and an odometer step per element).
+  const layout = reductionLayout(call.inDims, call.axes);
+  const indexed = layout === undefined ? keptIndexMap(call.inDims, call.axes) : undefined;
+  const keptSize = layout?.k ?? indexed?.keptSize ?? 0;
   const sw = new Float64Array(keptSize);
   const sum = new Float64Array(keptSize);
-  const n = x.length;
-  if (w) {
-    for (let i = 0; i < n; i++) {
-      const o = map[i];
-      sw[o] += w[i];
-      sum[o] += w[i] * x[i];
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const o = map[i];
-      sw[o] += 1;
-      sum[o] += x[i];
-    }
-  }
+  if (layout) sumsLayout(x, w, layout, sw, sum);
+  else if (indexed) sumsMapped(x, w, indexed.map, sw, sum);
   const eps = w ? call.weightEpsilon : 0;
   const mean = new Float64Array(keptSize);
   for (let o = 0; o < keptSize; o++) mean[o] = sum[o] / (sw[o] + eps);
   const sq = new Float64Array(keptSize);
-  if (w) {
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - mean[map[i]];
-      sq[map[i]] += w[i] * d * d;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - mean[map[i]];
-      sq[map[i]] += d * d;
-    }
-  }
+  if (layout) squaresLayout(x, w, layout, mean, sq);
+  else if (indexed) squaresMapped(x, w, indexed.map, mean, sq);
   const [outMean, outVar] = outputs;
   for (let o = 0; o < keptSize; o++) {
     outMean[o] = mean[o];
