@@ -4,7 +4,7 @@
 // stride 2: the 7×7/2 ResNet stem went from 9.3 to 6.6 ms), then the GEMM micro-kernel multiplies
 // the group's weights [M/G × C/G·kH·kW] by them, starting from the bias. Groups with fewer than 4
 // output channels (depthwise) use the direct kernel instead (conv-direct.ts); large enough 3×3
-// stride-1 convolutions use Winograd F(2×2, 3×3) (winograd.ts). A fused epilogue runs on each staged
+// stride-1 convolutions use Winograd F(4×4, 3×3) or F(2×2, 3×3) (winograd.ts). A fused epilogue runs on each staged
 // block as the path stores it (epilogue-stage.ts), except where a second pass over raw results is
 // legal and cheaper: Winograd with a float32 output that shares no storage with an epilogue operand
 // (see wasmConv2d), and an epilogue without a wasm form. Non-float32 operands return false (the
@@ -26,7 +26,7 @@ export const PACKED_TARGET_BYTES = 96 * 1024;
 export const MAX_BLOCK = 256;
 const PARALLEL_MIN_MACS = 1 << 18;
 /**
- * Winograd F(2×2, 3×3) needs at least this many input and output channels and output tiles per image
+ * Winograd needs at least this many input and output channels and F(2×2) output tiles per image
  * (measured single-threaded against im2col: C = M = 16 at 56×56 runs 1.9× faster; 7×7 outputs (16
  * tiles) 1.5× at 64 and 512 channels; 4 to 12 tiles, where the 8-tile panels are partly padding,
  * run 0.7–1.1×).

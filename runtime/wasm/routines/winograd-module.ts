@@ -1,14 +1,15 @@
-// The wasm module of the Winograd F(2×2, 3×3) convolution (Lavin & Gray 2016): the filter transform
-// U = G g Gᵀ, the input transform of a block of tiles (V = Bᵀ d B, four tiles per f32x4), 16 GEMMs
-// U[ξ] [rows × C] · V[ξ] [C × tiles], one per position ξ of the 4×4 transformed tile, with the GEMM
-// micro-kernel (gemm.ts), and the output transform of each product tile back to 2×2 outputs
+// The wasm module of the Winograd F(m×m, 3×3) convolution (Lavin & Gray 2016; one module per variant
+// of winograd-transforms.ts, m = 2 or 4, windows of a = m + 2): the filter transform U = G g Gᵀ, the
+// input transform of a block of tiles (V = Bᵀ d B, four tiles per f32x4), ξ = a² GEMMs
+// U[ξ] [rows × C] · V[ξ] [C × tiles], one per position of the a×a transformed tile, with the GEMM
+// micro-kernel (gemm.ts), and the output transform of each product tile back to m×m outputs
 // (Y = Aᵀ m A) plus the bias. Which transformed operand is held whole is winograd.ts's choice. Layouts:
-//   U       [M][16][Cp] float32 (Cp = C rounded up to 4; the padding columns are never read): one
-//           channel's 16 transformed filters together, so the transform writes one region per m
+//   U       [M][ξ][Cp] float32 (Cp = C rounded up to 4; the padding columns are never read): one
+//           channel's ξ transformed filters together, so the transform writes one region per m
 //           (all M shared, or one row block per thread)
-//   V       [16][Tp/8 panels][C][8] per tile block — per ξ a B operand packed as gemm.ts packs B
+//   V       [ξ][Tp/8 panels][C][8] per tile block — per ξ a B operand packed as gemm.ts packs B
 //           (one block per thread, or a group of blocks shared)
-//   m       [16][MB][Tp] — the products of one block of MB output channels (per thread)
+//   m       [ξ][MB][Tp] — the products of one block of MB output channels (per thread)
 // Each output element is computed by one unit in a fixed order (transform, a C-term dot product in
 // channel order, transform), so results never depend on the blocking, the grouping or the thread count.
 
@@ -17,22 +18,32 @@ import { MEMORY_IMPORT } from '../elementwise.js';
 import { addConst, forUp, loadNamedParams, minU } from '../codegen-util.js';
 import { lanes32, microKernelBlock, PANEL, PANEL_ROW_BYTES } from './gemm.js';
 import { emitCopyTemplate, emitEpilogueRun } from './epilogue-stage.js';
-import { GROUP } from './winograd-tiles.js';
-import { emitTransform2d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from './winograd-transforms.js';
+import { groupLayout } from './winograd-tiles.js';
+import { emitTransform2d, type WinogradVariant } from './winograd-transforms.js';
 
-/** Positions of the 4×4 transformed tile. */
-export const XI = 16;
 /** Bytes before the per-thread V buffer (the micro-kernel's edge tile, rounded to a cache line). */
 export const SCRATCH_HEAD_BYTES = 128;
 
 const grid = (f: FunctionBuilder, rows: number, cols: number, type: 'v128' | 'f32'): Local[][] =>
   Array.from({ length: rows }, () => Array.from({ length: cols }, () => f.local(type)));
 
+/** dst[l] = [src[0][l], src[1][l], src[2][l], src[3][l]] (a 4×4 transpose of f32 lanes; t: four temporaries). */
+function transpose4(f: FunctionBuilder, src: readonly Local[], t: readonly Local[], dst: readonly Local[]): void {
+  f.get(src[0]).get(src[1]).shuffle(lanes32([0, 4, 1, 5])).set(t[0]);
+  f.get(src[2]).get(src[3]).shuffle(lanes32([0, 4, 1, 5])).set(t[1]);
+  f.get(src[0]).get(src[1]).shuffle(lanes32([2, 6, 3, 7])).set(t[2]);
+  f.get(src[2]).get(src[3]).shuffle(lanes32([2, 6, 3, 7])).set(t[3]);
+  f.get(t[0]).get(t[1]).shuffle(lanes32([0, 1, 4, 5])).set(dst[0]);
+  f.get(t[0]).get(t[1]).shuffle(lanes32([2, 3, 6, 7])).set(dst[1]);
+  f.get(t[2]).get(t[3]).shuffle(lanes32([0, 1, 4, 5])).set(dst[2]);
+  f.get(t[2]).get(t[3]).shuffle(lanes32([2, 3, 6, 7])).set(dst[3]);
+}
+
 /**
  * filters(w, u, mFrom, mTo, C, Cp): u[m − mFrom][ξ][c] = (G g Gᵀ)[ξ] for g = w[m, c], m in [mFrom, mTo)
  * — four channels per f32x4 (lanes past C repeat the last channel; they land in the padding columns).
  */
-function filterTransform(): FunctionBuilder {
+function filterTransform(v: WinogradVariant): FunctionBuilder {
   const f = new FunctionBuilder(Array<'i32'>(6).fill('i32'));
   const [w, uBase, mFrom, mTo, C, Cp] = Array.from({ length: 6 }, (_, i) => f.param(i));
   const m = f.local('i32');
@@ -44,7 +55,7 @@ function filterTransform(): FunctionBuilder {
   const s1 = f.local('i32');
   const src = [0, 1, 2, 3].map(() => f.local('i32'));
   const g = grid(f, 3, 3, 'v128');
-  const tmp = grid(f, 3, 4, 'v128');
+  const tmp = grid(f, 3, v.a, 'v128');
   f.get(Cp).i32(4).op('i32.mul').set(xiStride);
   f.get(C).i32(1).op('i32.sub').set(last);
   forUp(f, m, () => void f.get(mFrom), () => void f.get(mTo), 1, () => {
@@ -55,15 +66,16 @@ function filterTransform(): FunctionBuilder {
         minU(f, () => void f.get(c).i32(l).op('i32.add'), () => void f.get(last), s0, s1);
         f.op('i32.add').i32(36).op('i32.mul').op('i32.add').set(s);
       });
-      g.forEach((gr, ky) =>
-        gr.forEach((v, kx) => {
+      const filterRow = (ky: number): Local[] => {
+        g[ky].forEach((gv, kx) => {
           f.get(src[0]).mem('f32.load', 4 * (3 * ky + kx)).simd('f32x4.splat');
           for (let l = 1; l < 4; l++) f.get(src[l]).mem('f32.load', 4 * (3 * ky + kx)).lane('f32x4.replace_lane', l);
-          f.set(v);
-        }),
-      );
-      f.get(uBase).get(m).get(mFrom).op('i32.sub').i32(XI).op('i32.mul').get(Cp).op('i32.mul').get(c).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(ptr);
-      emitTransform2d(f, WEIGHT_ROWS, g, tmp, 'v128', (_a, _b, push) => {
+          f.set(gv);
+        });
+        return g[ky];
+      };
+      f.get(uBase).get(m).get(mFrom).op('i32.sub').i32(v.xi).op('i32.mul').get(Cp).op('i32.mul').get(c).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(ptr);
+      emitTransform2d(f, v.weight, 3, filterRow, tmp, 'v128', (_a, _b, push) => {
         f.get(ptr);
         push();
         f.vmem('v128.store');
@@ -75,11 +87,11 @@ function filterTransform(): FunctionBuilder {
 }
 
 /** weights(start, end, tid, params): unit = output channel m. params: w, U, C, Cp. Fills U rows [start, end). */
-function weightsDriver(filters: number): FunctionBuilder {
+function weightsDriver(v: WinogradVariant, filters: number): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, , params] = [0, 1, 2, 3].map((i) => f.param(i));
   const P = loadNamedParams(f, params, ['w', 'U', 'C', 'Cp'] as const);
-  f.get(P.w).get(P.U).get(start).i32(XI).op('i32.mul').get(P.Cp).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
+  f.get(P.w).get(P.U).get(start).i32(v.xi).op('i32.mul').get(P.Cp).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
   f.get(start).get(end).get(P.C).get(P.Cp).call(filters);
   return f;
 }
@@ -105,7 +117,7 @@ export const winogradConvParams = (p: WinogradConvParams): number[] => CONV_PARA
  * With `epi` (epilogue-stage.ts), each output channel's transformed block goes to the stage (mirroring
  * the block's output rows) and the epilogue stores it, output row segment by segment.
  */
-function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: number, epi: number | undefined): FunctionBuilder {
+function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block: number, filters: number, epi: number | undefined): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, tid, params] = [0, 1, 2, 3].map((i) => f.param(i));
   const P = loadNamedParams(f, params, CONV_PARAMS);
@@ -114,10 +126,16 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
   const [mEnd, m0, rows, xi, r, outPlane, src, off, bits, s0, s1, c0, c1, k, vBlk, vBlock, scratch] = Array.from({ length: 17 }, i32);
   const [tileTmp, mBuf, uBuf, vXi, mXi, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 14 }, i32);
   const [stage, epiParams, ty0, t, ty, tEnd, ox0, ox1, oy, at, rowBase, runStart, runLen] = Array.from({ length: 13 }, i32);
-  const d = grid(f, 4, 4, 'v128');
-  const tmp = grid(f, 4, 4, 'v128');
-  const y = grid(f, 2, 2, 'v128');
+  const GROUP = groupLayout(v);
+  const { a, m: tm, xi: XI } = v;
+  /** log2 of the output tile side (2 or 4). */
+  const tmShift = Math.log2(tm);
+  const d = grid(f, a, a, 'v128');
+  const tmp = grid(f, a, a, 'v128');
+  const y = grid(f, tm, tm, 'v128');
   const [va, vb, ve, vf, biasV] = [0, 1, 2, 3, 4].map(() => f.local('v128'));
+  const [lo, hi, tr] = [0, 1, 2].map(() => [0, 1, 2, 3].map(() => f.local('v128')));
+  const lanePtr = [0, 1, 2, 3].map(i32);
 
   // Per-call constants.
   f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').tee(scratch).set(tileTmp);
@@ -157,10 +175,10 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
     f.get(b).get(n).get(P.nTB).op('i32.mul').op('i32.sub').set(tb);
   };
 
-  /** Store V = Bᵀ d B of the four tiles in d: ξ-th at dst + ξ·vXi. */
-  const inputTransform = (): void => {
+  /** Store V = Bᵀ d B of the four tiles whose window rows `dRow` loads: ξ-th at dst + ξ·vXi. */
+  const inputTransform = (dRow: (rr: number) => readonly Local[]): void => {
     f.get(dst).set(ptr);
-    emitTransform2d(f, INPUT_ROWS, d, tmp, 'v128', (_a, _b, push) => {
+    emitTransform2d(f, v.input, a, dRow, tmp, 'v128', (_a, _b, push) => {
       f.get(ptr);
       push();
       f.vmem('v128.store');
@@ -178,23 +196,49 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
       f.get(rec).mem('i32.load', GROUP.fastIn);
       f.if(
         () => {
-          // Four windows side by side, inside the image: window row r spans 10 consecutive floats;
-          // lane t takes floats 2t + k (k = 0..3), picked from overlapping loads by shuffles.
-          f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').get(rec).mem('i32.load', GROUP.fastInOffset).op('i32.add').set(plane);
-          forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
-            f.get(plane).set(rp);
-            d.forEach((dr, rr) => {
-              f.get(rp).vmem('v128.load').set(va);
-              f.get(rp).vmem('v128.load', 16).set(vb);
-              f.get(rp).vmem('v128.load', 8).set(ve);
-              f.get(rp).vmem('v128.load', 24).set(vf);
-              f.get(va).get(vb).shuffle(lanes32([0, 2, 4, 6])).set(dr[0]);
-              f.get(va).get(vb).shuffle(lanes32([1, 3, 5, 7])).set(dr[1]);
-              f.get(ve).get(vf).shuffle(lanes32([0, 2, 4, 6])).set(dr[2]);
-              f.get(ve).get(vf).shuffle(lanes32([1, 3, 5, 7])).set(dr[3]);
-              if (rr < 3) f.get(rp).get(rowBytes).op('i32.add').set(rp);
+          if (v.name === 'F2') {
+            // Four windows side by side, inside the image: window row r spans 10 consecutive floats;
+            // lane t takes floats 2t + k (k = 0..3), picked from overlapping loads by shuffles.
+            f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').get(rec).mem('i32.load', GROUP.inOffset).op('i32.add').set(plane);
+            forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
+              f.get(plane).set(rp);
+              inputTransform((rr) => {
+                const dr = d[rr];
+                if (rr > 0) f.get(rp).get(rowBytes).op('i32.add').set(rp);
+                f.get(rp).vmem('v128.load').set(va);
+                f.get(rp).vmem('v128.load', 16).set(vb);
+                f.get(rp).vmem('v128.load', 8).set(ve);
+                f.get(rp).vmem('v128.load', 24).set(vf);
+                f.get(va).get(vb).shuffle(lanes32([0, 2, 4, 6])).set(dr[0]);
+                f.get(va).get(vb).shuffle(lanes32([1, 3, 5, 7])).set(dr[1]);
+                f.get(ve).get(vf).shuffle(lanes32([0, 2, 4, 6])).set(dr[2]);
+                f.get(ve).get(vf).shuffle(lanes32([1, 3, 5, 7])).set(dr[3]);
+                return dr;
+              });
+              f.get(plane).get(planeBytes).op('i32.add').set(plane);
+              addConst(f, dst, PANEL_ROW_BYTES);
             });
-            inputTransform();
+            return;
+          }
+          // Every window inside the image (anywhere): lane l's window row is 6 consecutive floats, read
+          // as a vector and a 64-bit load, and the four lanes' rows are transposed into the tile rows.
+          f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
+          forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
+            lanePtr.forEach((lp, l) => void f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + 4 * l).op('i32.add').set(lp));
+            inputTransform((rr) => {
+              const dr = d[rr];
+              lanePtr.forEach((lp, l) => {
+                if (rr > 0) f.get(lp).get(rowBytes).op('i32.add').set(lp);
+                f.get(lp).vmem('v128.load').set(lo[l]);
+                f.get(lp).vmem('v128.load64_zero', 16).set(hi[l]);
+              });
+              transpose4(f, lo, tr, dr.slice(0, 4));
+              f.get(hi[0]).get(hi[1]).shuffle(lanes32([0, 4, 1, 5])).set(tr[0]);
+              f.get(hi[2]).get(hi[3]).shuffle(lanes32([0, 4, 1, 5])).set(tr[1]);
+              f.get(tr[0]).get(tr[1]).shuffle(lanes32([0, 1, 4, 5])).set(dr[4]);
+              f.get(tr[0]).get(tr[1]).shuffle(lanes32([2, 3, 6, 7])).set(dr[5]);
+              return dr;
+            });
             f.get(plane).get(planeBytes).op('i32.add').set(plane);
             addConst(f, dst, PANEL_ROW_BYTES);
           });
@@ -203,15 +247,15 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
           // Edge or straddling group: gather each lane's inputs by table, zero the padding by mask.
           f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
           forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
-            d.forEach((dr, rr) =>
-              dr.forEach((v, cc) => {
-                const a = 16 * (4 * rr + cc);
-                f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + a).op('i32.add').mem('f32.load').simd('f32x4.splat');
-                for (let l = 1; l < 4; l++) f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + a + 4 * l).op('i32.add').mem('f32.load').lane('f32x4.replace_lane', l);
-                f.get(rec).vmem('v128.load', GROUP.inMask + a).simd('v128.and').set(v);
-              }),
-            );
-            inputTransform();
+            inputTransform((rr) => {
+              d[rr].forEach((dv, cc) => {
+                const pos = 16 * (a * rr + cc);
+                f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + pos).op('i32.add').mem('f32.load').simd('f32x4.splat');
+                for (let l = 1; l < 4; l++) f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + pos + 4 * l).op('i32.add').mem('f32.load').lane('f32x4.replace_lane', l);
+                f.get(rec).vmem('v128.load', GROUP.inMask + pos).simd('v128.and').set(dv);
+              });
+              return d[rr];
+            });
             f.get(plane).get(planeBytes).op('i32.add').set(plane);
             addConst(f, dst, PANEL_ROW_BYTES);
           });
@@ -245,7 +289,7 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
       f.get(runLen).if(() =>
         emitEpilogueRun(
           f, fn, epiParams, tid,
-          () => void f.get(stage).get(runStart).get(rowBase).op('i32.sub').get(ty0).i32(1).op('i32.shl').get(P.OW).op('i32.mul').op('i32.sub').i32(2).op('i32.shl').op('i32.add'),
+          () => void f.get(stage).get(runStart).get(rowBase).op('i32.sub').get(ty0).i32(tmShift).op('i32.shl').get(P.OW).op('i32.mul').op('i32.sub').i32(2).op('i32.shl').op('i32.add'),
           () => void f.get(runStart),
           () => void f.get(runLen),
           at,
@@ -261,14 +305,14 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
       f.loop((again) => {
         f.get(t).get(tEnd).op('i32.ge_u').brIf(done);
         f.get(t).get(P.TW).op('i32.div_u').set(ty);
-        f.get(t).get(ty).get(P.TW).op('i32.mul').op('i32.sub').i32(1).op('i32.shl').set(ox0);
-        // This tile row's tiles end at min(tEnd, (ty + 1)·TW); their outputs at min(OW, 2·that tile's x).
+        f.get(t).get(ty).get(P.TW).op('i32.mul').op('i32.sub').i32(tmShift).op('i32.shl').set(ox0);
+        // This tile row's tiles end at min(tEnd, (ty + 1)·TW); their outputs at min(OW, m·that tile's x).
         minU(f, () => void f.get(tEnd), () => void f.get(ty).i32(1).op('i32.add').get(P.TW).op('i32.mul'), s0, s1);
         f.set(t);
-        minU(f, () => void f.get(P.OW), () => void f.get(t).get(ty).get(P.TW).op('i32.mul').op('i32.sub').i32(1).op('i32.shl'), s0, s1);
+        minU(f, () => void f.get(P.OW), () => void f.get(t).get(ty).get(P.TW).op('i32.mul').op('i32.sub').i32(tmShift).op('i32.shl'), s0, s1);
         f.set(ox1);
-        for (let i = 0; i < 2; i++) {
-          f.get(ty).i32(1).op('i32.shl').i32(i).op('i32.add').tee(oy).get(P.OH).op('i32.lt_u');
+        for (let i = 0; i < tm; i++) {
+          f.get(ty).i32(tmShift).op('i32.shl').i32(i).op('i32.add').tee(oy).get(P.OH).op('i32.lt_u');
           f.if(() => {
             // Extend the pending run when this segment starts where it ends, else flush it and start anew.
             runAt();
@@ -292,22 +336,23 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
   const outputRows = (): void => {
     forUp(f, r, () => void f.i32(0), () => void f.get(rows), 1, () => {
       if (epi === undefined) f.get(P.out).get(n).get(P.M).op('i32.mul').get(m0).op('i32.add').get(r).op('i32.add').get(outPlaneBytes).op('i32.mul').op('i32.add').set(outPlane);
-      // The stage mirrors output rows 2·ty0 onwards (addresses wrap as i32; only rows of the block are stored).
-      else f.get(stage).get(ty0).i32(1).op('i32.shl').get(outRowBytes).op('i32.mul').op('i32.sub').set(outPlane);
+      // The stage mirrors output rows m·ty0 onwards (addresses wrap as i32; only rows of the block are stored).
+      else f.get(stage).get(ty0).i32(tmShift).op('i32.shl').get(outRowBytes).op('i32.mul').op('i32.sub').set(outPlane);
       f.get(P.bias).if(
         () => void f.get(P.bias).get(m0).get(r).op('i32.add').i32(4).op('i32.mul').op('i32.add').vmem('v128.load32_splat').set(biasV),
         () => void f.f32x4(0, 0, 0, 0).set(biasV),
       );
       forUp(f, q, () => void f.i32(0), () => void f.get(nGroups), 1, () => {
-        // The 16 products of four tiles: m[ξ][r][4q .. 4q + 3].
+        // The ξ products of four tiles: m[ξ][r][4q .. 4q + 3].
         f.get(mBuf).get(r).get(P.Tp).op('i32.mul').get(q).i32(2).op('i32.shl').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
-        d.forEach((dr) =>
-          dr.forEach((v) => {
-            f.get(src).vmem('v128.load').set(v);
+        const productRow = (i: number): Local[] => {
+          d[i].forEach((dv) => {
+            f.get(src).vmem('v128.load').set(dv);
             f.get(src).get(mXi).op('i32.add').set(src);
-          }),
-        );
-        emitTransform2d(f, OUTPUT_ROWS, d, tmp, 'v128', (i, kk, push) => {
+          });
+          return d[i];
+        };
+        emitTransform2d(f, v.output, a, productRow, tmp, 'v128', (i, kk, push) => {
           push();
           f.get(biasV).simd('f32x4.add').set(y[i][kk]);
         });
@@ -315,28 +360,40 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
         f.get(rec).mem('i32.load', GROUP.fastOut);
         f.if(
           () => {
-            // Four tiles side by side: each output row is 8 consecutive floats (lanes interleaved).
-            f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset).op('i32.add').set(ptr);
+            if (v.name === 'F2') {
+              // Four tiles side by side: each output row is 8 consecutive floats (lanes interleaved).
+              f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset).op('i32.add').set(ptr);
+              y.forEach((yr, i) => {
+                f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([0, 4, 1, 5])).vmem('v128.store');
+                f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([2, 6, 3, 7])).vmem('v128.store', 16);
+                if (i === 0) f.get(ptr).get(outRowBytes).op('i32.add').set(ptr);
+              });
+              return;
+            }
+            // Every tile whole: output row i of lane l's tile is the transpose's lane-l vector.
+            lanePtr.forEach((lp, l) => void f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset + 4 * l).op('i32.add').set(lp));
             y.forEach((yr, i) => {
-              f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([0, 4, 1, 5])).vmem('v128.store');
-              f.get(ptr).get(yr[0]).get(yr[1]).shuffle(lanes32([2, 6, 3, 7])).vmem('v128.store', 16);
-              if (i === 0) f.get(ptr).get(outRowBytes).op('i32.add').set(ptr);
+              transpose4(f, yr, tr, lo);
+              lanePtr.forEach((lp, l) => {
+                f.get(lp).get(lo[l]).vmem('v128.store');
+                if (i < tm - 1) f.get(lp).get(outRowBytes).op('i32.add').set(lp);
+              });
             });
           },
           () => {
             for (let l = 0; l < 4; l++) {
               f.get(outPlane).get(rec).mem('i32.load', GROUP.outOffset + 4 * l).op('i32.add').set(off);
               f.get(rec).mem('i32.load', GROUP.outBits + 4 * l).set(bits);
-              y.forEach((yr, i) =>
-                yr.forEach((v, kk) => {
-                  f.get(bits).i32(1 << (2 * i + kk)).op('i32.and');
+              y.forEach((yr, i) => {
+                yr.forEach((yv, kk) => {
+                  f.get(bits).i32(1 << (tm * i + kk)).op('i32.and');
                   f.if(() => {
                     f.get(off);
-                    if (i === 1) f.get(outRowBytes).op('i32.add');
-                    f.get(v).storeLane('v128.store32_lane', 4 * kk, l);
+                    f.get(yv).storeLane('v128.store32_lane', 4 * kk, l);
                   });
-                }),
-              );
+                });
+                if (i < tm - 1) f.get(off).get(outRowBytes).op('i32.add').set(off);
+              });
             }
           },
         );
@@ -403,15 +460,15 @@ function convDriver(kind: 'tiles' | 'inputs' | 'rows', block: number, filters: n
 
 export const WINOGRAD_EXPORTS = ['weights', 'tiles', 'inputs', 'rows'] as const;
 
-/** The Winograd module; with `epilogue` (epilogue-stage.ts), its drivers apply that fused epilogue as they store. */
-export function buildWinogradModule(epilogue?: FunctionBuilder): Uint8Array {
+/** The module of variant `v`; with `epilogue` (epilogue-stage.ts), its drivers apply that fused epilogue as they store. */
+export function buildWinogradModule(v: WinogradVariant, epilogue?: FunctionBuilder): Uint8Array {
   const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
   const block = m.addFunction(microKernelBlock());
-  const filters = m.addFunction(filterTransform());
+  const filters = m.addFunction(filterTransform(v));
   const epi = epilogue === undefined ? undefined : m.addFunction(epilogue);
-  m.addFunction(weightsDriver(filters), 'weights');
-  m.addFunction(convDriver('tiles', block, filters, epi), 'tiles');
-  m.addFunction(convDriver('inputs', block, filters, epi), 'inputs');
-  m.addFunction(convDriver('rows', block, filters, epi), 'rows');
+  m.addFunction(weightsDriver(v, filters), 'weights');
+  m.addFunction(convDriver(v, 'tiles', block, filters, epi), 'tiles');
+  m.addFunction(convDriver(v, 'inputs', block, filters, epi), 'inputs');
+  m.addFunction(convDriver(v, 'rows', block, filters, epi), 'rows');
   return m.encode();
 }

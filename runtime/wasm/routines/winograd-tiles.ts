@@ -1,29 +1,39 @@
-// Tile geometry of the Winograd F(2×2, 3×3) convolution: output tile (ty, tx) covers output rows
-// 2ty, 2ty+1 and columns 2tx, 2tx+1 and reads the 4×4 input window at (2ty − padTop, 2tx − padLeft).
-// The wasm kernel works on groups of four consecutive tiles (one per f32x4 lane); for each group this
-// file precomputes, once per call, where each lane's 16 inputs are (or that they are padding, read as
-// zero) and which of its 4 outputs exist, so the kernel needs no bounds arithmetic per channel.
-// Windows reaching past the bottom/right edge only feed outputs past it, which are never stored, so
-// zero-filling them is right for any (asymmetric) padding and odd output sizes.
+// Tile geometry of the Winograd F(m×m, 3×3) convolution (m = 2 or 4, winograd-transforms.ts): output
+// tile (ty, tx) covers output rows m·ty … m·ty + m − 1 and columns m·tx … m·tx + m − 1 and reads the
+// (m+2)×(m+2) input window at (m·ty − padTop, m·tx − padLeft). The wasm kernel works on groups of four
+// consecutive tiles (one per f32x4 lane); for each group this file precomputes, once per call, where
+// each lane's inputs are (or that they are padding, read as zero) and which of its outputs exist, so
+// the kernel needs no bounds arithmetic per channel. Windows reaching past the bottom/right edge only
+// feed outputs past it, which are never stored, so zero-filling them is right for any (asymmetric)
+// padding and odd output sizes.
 
-/** Byte layout of one group record (i32 fields). */
-export const GROUP = {
-  /** [16 window positions r·4 + c][4 lanes]: byte offset of the input in its channel plane (0 outside). */
-  inOffset: 0,
-  /** [16][4]: −1 where the input is inside the image, 0 where it is padding (ANDed into the value). */
-  inMask: 256,
+import type { WinogradVariant } from './winograd-transforms.js';
+
+/** Byte layout of one group record (i32 fields) for windows of a×a inputs (a = m + 2). */
+export interface GroupLayout {
+  /** [a² window positions r·a + c][4 lanes]: byte offset of the input in its channel plane (0 outside). */
+  readonly inOffset: number;
+  /** [a²][4]: −1 where the input is inside the image, 0 where it is padding (ANDed into the value). */
+  readonly inMask: number;
   /** [4 lanes]: byte offset of the tile's top-left output in its output plane. */
-  outOffset: 512,
-  /** [4 lanes]: bit 2i + k set when output (2ty + i, 2tx + k) exists. */
-  outBits: 528,
-  /** 1 when the four windows are side by side in one row and wholly inside (vector loads). */
-  fastIn: 544,
-  /** Byte offset of lane 0's window in the plane (when fastIn). */
-  fastInOffset: 548,
-  /** 1 when the four tiles are side by side in one row and all 16 outputs exist (vector stores). */
-  fastOut: 552,
-  bytes: 576,
-} as const;
+  readonly outOffset: number;
+  /** [4 lanes]: bit m·i + k set when output (m·ty + i, m·tx + k) exists. */
+  readonly outBits: number;
+  /**
+   * 1 when every lane's window is wholly inside the image, so its rows can be read with vector loads:
+   * F(2×2) also needs the four windows side by side in one row (one run of 10 floats per window row);
+   * F(4×4) reads each lane's window rows on their own (lane offsets: inOffset of position 0).
+   */
+  readonly fastIn: number;
+  /** 1 when every output of the four tiles exists (vector stores); F(2×2) also needs them side by side. */
+  readonly fastOut: number;
+  readonly bytes: number;
+}
+
+export function groupLayout(v: WinogradVariant): GroupLayout {
+  const positions = 16 * v.xi;
+  return { inOffset: 0, inMask: positions, outOffset: 2 * positions, outBits: 2 * positions + 16, fastIn: 2 * positions + 32, fastOut: 2 * positions + 36, bytes: 2 * positions + 48 };
+}
 
 export interface TileGeometry {
   readonly H: number;
@@ -34,32 +44,35 @@ export interface TileGeometry {
   readonly padLeft: number;
 }
 
-export const tileRows = (g: TileGeometry): number => Math.ceil(g.OH / 2);
-export const tileCols = (g: TileGeometry): number => Math.ceil(g.OW / 2);
-export const tileCount = (g: TileGeometry): number => tileRows(g) * tileCols(g);
+export const tileRows = (g: TileGeometry, m: number): number => Math.ceil(g.OH / m);
+export const tileCols = (g: TileGeometry, m: number): number => Math.ceil(g.OW / m);
+export const tileCount = (g: TileGeometry, m: number): number => tileRows(g, m) * tileCols(g, m);
 
 /** Tables of recently used geometries (a model's convolutions repeat a few shapes). */
 const cache = new Map<string, Int32Array>();
 const CACHE_ENTRIES = 32;
 
 /** groupTable, computed once per geometry (the result is shared: never write to it). */
-export function cachedGroupTable(g: TileGeometry, groups: number): Int32Array {
-  const key = `${g.H},${g.W},${g.OH},${g.OW},${g.padTop},${g.padLeft},${groups}`;
+export function cachedGroupTable(v: WinogradVariant, g: TileGeometry, groups: number): Int32Array {
+  const key = `${v.name},${g.H},${g.W},${g.OH},${g.OW},${g.padTop},${g.padLeft},${groups}`;
   let t = cache.get(key);
   if (t === undefined) {
     if (cache.size >= CACHE_ENTRIES) cache.clear();
-    t = groupTable(g, groups);
+    t = groupTable(v, g, groups);
     cache.set(key, t);
   }
   return t;
 }
 
 /** Group records for tiles [0, 4·groups) of one image; tiles past the last one are all padding. */
-export function groupTable(g: TileGeometry, groups: number): Int32Array {
-  const fields = GROUP.bytes / 4;
+export function groupTable(v: WinogradVariant, g: TileGeometry, groups: number): Int32Array {
+  const L = groupLayout(v);
+  const { m, a } = v;
+  const fields = L.bytes / 4;
   const t = new Int32Array(groups * fields);
-  const TW = tileCols(g);
-  const nTiles = tileCount(g);
+  const TW = tileCols(g, m);
+  const nTiles = tileCount(g, m);
+  const allBits = 2 ** (m * m) - 1;
   for (let q = 0; q < groups; q++) {
     const rec = q * fields;
     let sameRow = true;
@@ -71,25 +84,25 @@ export function groupTable(g: TileGeometry, groups: number): Int32Array {
       const ty = Math.floor(tile / TW);
       const tx = tile - ty * TW;
       if (!valid || ty !== Math.floor((4 * q) / TW)) sameRow = false;
-      const iy0 = 2 * ty - g.padTop;
-      const ix0 = 2 * tx - g.padLeft;
-      for (let r = 0; r < 4; r++) {
-        for (let c = 0; c < 4; c++) {
+      const iy0 = m * ty - g.padTop;
+      const ix0 = m * tx - g.padLeft;
+      for (let r = 0; r < a; r++) {
+        for (let c = 0; c < a; c++) {
           const inside = valid && iy0 + r >= 0 && iy0 + r < g.H && ix0 + c >= 0 && ix0 + c < g.W;
           if (!inside) allIn = false;
-          t[rec + GROUP.inOffset / 4 + (r * 4 + c) * 4 + l] = inside ? ((iy0 + r) * g.W + ix0 + c) * 4 : 0;
-          t[rec + GROUP.inMask / 4 + (r * 4 + c) * 4 + l] = inside ? -1 : 0;
+          t[rec + L.inOffset / 4 + (r * a + c) * 4 + l] = inside ? ((iy0 + r) * g.W + ix0 + c) * 4 : 0;
+          t[rec + L.inMask / 4 + (r * a + c) * 4 + l] = inside ? -1 : 0;
         }
       }
       let bits = 0;
-      for (let i = 0; i < 2; i++) for (let k = 0; k < 2; k++) if (valid && 2 * ty + i < g.OH && 2 * tx + k < g.OW) bits |= 1 << (2 * i + k);
-      if (bits !== 15) allOut = false;
-      t[rec + GROUP.outOffset / 4 + l] = valid ? (2 * ty * g.OW + 2 * tx) * 4 : 0;
-      t[rec + GROUP.outBits / 4 + l] = bits;
+      for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) if (valid && m * ty + i < g.OH && m * tx + k < g.OW) bits |= 1 << (m * i + k);
+      if (bits !== allBits) allOut = false;
+      t[rec + L.outOffset / 4 + l] = valid ? (m * ty * g.OW + m * tx) * 4 : 0;
+      t[rec + L.outBits / 4 + l] = bits;
     }
-    t[rec + GROUP.fastIn / 4] = sameRow && allIn ? 1 : 0;
-    t[rec + GROUP.fastInOffset / 4] = t[rec + GROUP.inOffset / 4];
-    t[rec + GROUP.fastOut / 4] = sameRow && allOut ? 1 : 0;
+    const sideBySide = v.name === 'F2' ? sameRow : true;
+    t[rec + L.fastIn / 4] = sideBySide && allIn ? 1 : 0;
+    t[rec + L.fastOut / 4] = sideBySide && allOut ? 1 : 0;
   }
   return t;
 }

@@ -1,15 +1,18 @@
-// Winograd F(2×2, 3×3) convolution on the wasm backend (Lavin & Gray, "Fast Algorithms for
-// Convolutional Neural Networks", CVPR 2016): 16 multiplies per 2×2 outputs and input channel instead
-// of 36, at the price of transforms and a slightly larger float32 error (bounded in the tests). Chosen
-// by conv2d.ts.
+// Winograd F(m×m, 3×3) convolution on the wasm backend (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", CVPR 2016), chosen by conv2d.ts: F(2×2) takes 16 multiplies per 2×2
+// outputs and input channel instead of 36, F(4×4) 36 per 4×4 outputs instead of 144, at the price of
+// transforms and a larger float32 error (bounded in the tests). `winogradVariant` picks the one whose
+// GEMMs do fewer multiplies, counting the tile panels' padding: F(4×4) wherever an image has enough
+// tiles (ResNet's 56², 28² and 14² stages), F(2×2) on small images (7×7: 16 tiles against 4, which
+// would fill half an 8-tile panel).
 //
 // Every filter and every input tile is transformed exactly once per call (repeating either transform
 // per unit of work cost 10–25% in an earlier version), so one of the two transformed operands must be
 // held whole while the other is produced a block at a time. The call holds whichever is smaller:
-//   filters shared  U (16·M·C floats) once, then units of (image, tile block, output-channel chunk)
+//   filters shared  U (ξ·M·C floats, ξ = 16 or 36) once, then units of (image, tile block, output-channel chunk)
 //                   transform their tiles into per-thread V and run the 16 GEMMs and output transform
 //                   ('tiles' in winograd-module.ts): early ResNet stages, many tiles and few channels;
-//   inputs shared   V of a group of tile blocks (16·C·tiles floats, at most V_GROUP_BYTES), then units
+//   inputs shared   V of a group of tile blocks (ξ·C·tiles floats, at most V_GROUP_BYTES), then units
 //                   of MB output channels transform their own filters into per-thread U and run every
 //                   tile block of the group ('inputs', then 'rows'): late stages, few tiles and many
 //                   channels (256 → 256 at 14×14: U 4 MiB, V 1 MiB; 512 at 7×7: U 16 MiB, V 0.5 MiB).
@@ -23,12 +26,13 @@ import { ALIGN, roundUp } from '../heap.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { stagedModule, stagedParamsBytes, type StagedEpilogue } from './epilogue-stage.js';
 import { PANEL, TILE_TMP_BYTES } from './gemm.js';
-import { buildWinogradModule, SCRATCH_HEAD_BYTES, winogradConvParams, WINOGRAD_EXPORTS, XI } from './winograd-module.js';
-import { cachedGroupTable, GROUP, TileGeometry, tileCols, tileCount } from './winograd-tiles.js';
+import { buildWinogradModule, SCRATCH_HEAD_BYTES, winogradConvParams, WINOGRAD_EXPORTS } from './winograd-module.js';
+import { cachedGroupTable, groupLayout, type TileGeometry, tileCols, tileCount } from './winograd-tiles.js';
+import { F2, F4, type WinogradVariant } from './winograd-transforms.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
 
-/** Target bytes of one block's transformed input V (16·C·Tp floats), kept in L2 while U streams past. */
+/** Target bytes of one block's transformed input V (ξ·C·Tp floats), kept in L2 while U streams past. */
 export const V_TARGET_BYTES = 128 * 1024;
 /** Tiles per block: a multiple of the 8-column panel, at most MAX_TILES, at least MIN_TILES (or all). */
 export const MAX_TILES = 64;
@@ -37,7 +41,7 @@ export const MIN_TILES = 16;
 export const ROW_BLOCK = 16;
 /** Output channels per unit, at least (units split M only when images × tile blocks are too few). */
 const MIN_CHUNK = 32;
-/** Inputs shared: per-thread transformed filters of one row block (MB·16·C floats) stay within this. */
+/** Inputs shared: per-thread transformed filters of one row block (MB·ξ·C floats) stay within this. */
 export const U_ROWS_BYTES = 256 * 1024;
 export const MIN_ROWS = 4;
 export const MAX_ROWS = 32;
@@ -63,8 +67,18 @@ export interface WinogradBlocking {
   readonly groupBlocks: number;
 }
 
+/**
+ * The variant for output images of OH×OW: the one whose per-image GEMM columns (tiles rounded up to the
+ * 8-tile panel) times ξ are fewer (ties: F(2×2), the more accurate).
+ */
+export function winogradVariant(OH: number, OW: number): WinogradVariant {
+  const cost = (v: WinogradVariant): number => roundUp(tileCount({ H: OH, W: OW, OH, OW, padTop: 0, padLeft: 0 }, v.m), PANEL) * v.xi;
+  return cost(F4) < cost(F2) ? F4 : F2;
+}
+
 /** Tile blocks sized for L2; the smaller transformed operand shared; M split only to give threads units. */
-export function winogradBlocking(C: number, M: number, nTiles: number, images: number, threads: number, vGroupBytes = V_GROUP_BYTES): WinogradBlocking {
+export function winogradBlocking(v: WinogradVariant, C: number, M: number, nTiles: number, images: number, threads: number, vGroupBytes = V_GROUP_BYTES): WinogradBlocking {
+  const XI = v.xi;
   const fit = Math.floor(V_TARGET_BYTES / (XI * 4 * C) / PANEL) * PANEL;
   const Tp = Math.min(roundUp(nTiles, PANEL), MAX_TILES, Math.max(MIN_TILES, fit));
   const nTB = Math.ceil(nTiles / Tp);
@@ -83,30 +97,38 @@ export function winogradBlocking(C: number, M: number, nTiles: number, images: n
   return { shared: 'inputs', Tp, nTB, MB, MC: 0, nMC: 0, groupBlocks };
 }
 
-/** Bytes of the output rows a block of Tp tiles spans (the epilogue's stage mirrors them). */
-const stageBytes = (Tp: number, TW: number, OW: number): number => 4 * 2 * (Math.floor((Tp - 1) / TW) + 2) * OW;
+/** Bytes of the output rows a block of Tp tiles of side m spans (the epilogue's stage mirrors them). */
+const stageBytes = (Tp: number, TW: number, OW: number, m: number): number => 4 * m * (Math.floor((Tp - 1) / TW) + 2) * OW;
+
+/** Test overrides: the variant (else winogradVariant's), and a bound on the shared V (several groups on small calls). */
+export interface WinogradOptions {
+  readonly variant?: WinogradVariant;
+  readonly vGroupBytes?: number;
+}
 
 /**
  * Runs the Winograd convolution into `out`: raw float32 results, or with `staged` (epilogue-stage.ts)
  * the fused epilogue's, each output element written after its epilogue operands are read (the output
- * may be an epilogue operand's own storage). Eligibility is conv2d.ts's. `vGroupBytes` (tests: several
- * groups on small calls) bounds the shared V.
+ * may be an epilogue operand's own storage). Eligibility is conv2d.ts's.
  */
-export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, inputs: readonly WasmBuffer[], staged: StagedEpilogue | undefined, vGroupBytes = V_GROUP_BYTES): void {
+export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, inputs: readonly WasmBuffer[], staged: StagedEpilogue | undefined, options: WinogradOptions = {}): void {
   const [x, w] = inputs;
   const bias = call.hasBias ? inputs[2] : undefined;
   const [nb, C, H, W] = call.xDims;
   const M = call.wDims[0];
   const [, , OH, OW] = call.outDims;
   const geo: TileGeometry = { H, W, OH, OW, padTop: call.pads[0], padLeft: call.pads[1] };
-  const nTiles = tileCount(geo);
-  const TW = tileCols(geo);
+  const v = options.variant ?? winogradVariant(OH, OW);
+  const XI = v.xi;
+  const GROUP = groupLayout(v);
+  const nTiles = tileCount(geo, v.m);
+  const TW = tileCols(geo, v.m);
   const threads = ctx.pool.threads;
-  const b = winogradBlocking(C, M, nTiles, nb, threads, vGroupBytes);
+  const b = winogradBlocking(v, C, M, nTiles, nb, threads, options.vGroupBytes);
   const { Tp, nTB, MB } = b;
   const Cp = roundUp(C, 4);
   const heap = ctx.heap;
-  const mod = stagedModule(ctx, 'winograd', buildWinogradModule, WINOGRAD_EXPORTS, staged);
+  const mod = stagedModule(ctx, `winograd${v.name}`, (epilogue) => buildWinogradModule(v, epilogue), WINOGRAD_EXPORTS, staged);
   const parallel = nb * M * OH * OW * C * 9 >= PARALLEL_MIN_MACS;
   const groups = (nTB * Tp) / 4;
   const filtersShared = b.shared === 'filters';
@@ -117,7 +139,7 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
   const mAt = vAt + (filtersShared ? blockBytes : 0);
   const uAt = mAt + XI * 4 * MB * Tp;
   const stageAt = roundUp(uAt + (filtersShared ? 0 : XI * 4 * MB * Cp), ALIGN);
-  const epiParamsAt = stageAt + (staged === undefined ? 0 : stageBytes(Tp, TW, OW));
+  const epiParamsAt = stageAt + (staged === undefined ? 0 : stageBytes(Tp, TW, OW, v.m));
   const stride = roundUp(epiParamsAt + stagedParamsBytes(staged), ALIGN);
   const shared = filtersShared ? XI * M * Cp * 4 : b.groupBlocks * blockBytes;
   const U = filtersShared ? heap.alloc(shared) : 0;
@@ -125,7 +147,7 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
   const table = heap.alloc(groups * GROUP.bytes);
   const scratch = heap.alloc(threads * stride);
   try {
-    heap.i32(table, (groups * GROUP.bytes) / 4).set(cachedGroupTable(geo, groups));
+    heap.i32(table, (groups * GROUP.bytes) / 4).set(cachedGroupTable(v, geo, groups));
     const p = {
       x: x.offset, w: w.offset, U, V, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, OH, OW, TW, Cp, nTiles, nTB, nMC: b.nMC, MC: b.MC, MB, Tp, table,
       b0: 0, nBlk: 0, CC: C, nCC: 1, scratchBase: scratch, scratchStride: stride, vAt, mAt, uAt, stageAt, epiParamsAt,

@@ -5,11 +5,12 @@
 // (winograd.ts), one 256 → 256 3×3 convolution alone held 4 MiB of transformed filters.
 //
 // The bound is the largest of the block's routine calls (scratch is released when a call returns):
-//   Winograd  shared: min(U of all filters 16·M·Cp, V of all tiles 16·C·N·(tiles + Tp − 1)) floats;
-//             per thread: edge tile + max(a block's V (≤ max(V_TARGET_BYTES, 16·C·MIN_TILES floats))
-//             + its products (16·ROW_BLOCK·MAX_TILES floats), a row block's U (≤ max(U_ROWS_BYTES,
-//             16·MIN_ROWS·Cp floats)) + its products (16·MAX_ROWS·MAX_TILES floats)) + the epilogue's
-//             stage (2 output rows per tile row a block spans) and params; the tile table.
+//   Winograd  (ξ = 16 for F(2×2) tiles of 2×2 outputs, 36 for F(4×4) tiles of 4×4; winogradVariant)
+//             shared: min(U of all filters ξ·M·Cp, V of all tiles ξ·C·N·(tiles + Tp − 1)) floats;
+//             per thread: edge tile + max(a block's V (≤ max(V_TARGET_BYTES, ξ·C·MIN_TILES floats))
+//             + its products (ξ·ROW_BLOCK·MAX_TILES floats), a row block's U (≤ max(U_ROWS_BYTES,
+//             ξ·MIN_ROWS·Cp floats)) + its products (ξ·MAX_ROWS·MAX_TILES floats)) + the epilogue's
+//             stage (m output rows per tile row a block spans) and params; the tile table.
 //   im2col    per thread: edge tile + tables (9 bytes per column) + packed panels (≤ max(PACKED_TARGET_BYTES,
 //             K·PANEL floats)) + the epilogue's stage (EPILOGUE_ROWS × MAX_BLOCK floats) + params.
 // Every allocation is rounded up to ALIGN; float32 copies of the epilogue's float64 per-channel BN
@@ -23,9 +24,9 @@ import { GraphSession } from '../../../runtime/graph-session.js';
 import { ALIGN } from '../../../runtime/wasm/heap.js';
 import { MAX_BLOCK, PACKED_TARGET_BYTES } from '../../../runtime/wasm/routines/conv2d.js';
 import { EPILOGUE_ROWS, PANEL, TILE_TMP_BYTES } from '../../../runtime/wasm/routines/gemm.js';
-import { MAX_ROWS, MAX_TILES, MIN_ROWS, MIN_TILES, ROW_BLOCK, U_ROWS_BYTES, V_TARGET_BYTES } from '../../../runtime/wasm/routines/winograd.js';
+import { MAX_ROWS, MAX_TILES, MIN_ROWS, MIN_TILES, ROW_BLOCK, U_ROWS_BYTES, V_TARGET_BYTES, winogradVariant } from '../../../runtime/wasm/routines/winograd.js';
 import { SCRATCH_HEAD_BYTES } from '../../../runtime/wasm/routines/winograd-module.js';
-import { GROUP } from '../../../runtime/wasm/routines/winograd-tiles.js';
+import { groupLayout } from '../../../runtime/wasm/routines/winograd-tiles.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { mulberry32 } from '../../helpers/random.js';
 
@@ -36,15 +37,17 @@ const slack = (allocs: number): number => allocs * ALIGN + 256;
 
 /** Scratch bound of a 3×3 stride-1 Winograd call on N × C × S × S → M (see the header). */
 function winogradBound(N: number, C: number, M: number, S: number, threads: number): number {
+  const v = winogradVariant(S, S);
+  const XI = v.xi;
   const Cp = up(C, 4);
-  const tiles = Math.ceil(S / 2) ** 2;
-  const TW = Math.ceil(S / 2);
-  const shared = Math.min(16 * F * M * Cp, 16 * F * C * N * (tiles + MAX_TILES - 1));
-  const filtersShared = Math.max(V_TARGET_BYTES, 16 * F * C * MIN_TILES) + 16 * F * ROW_BLOCK * MAX_TILES;
-  const inputsShared = Math.max(U_ROWS_BYTES, 16 * F * MIN_ROWS * Cp) + 16 * F * MAX_ROWS * MAX_TILES;
-  const stage = 2 * (Math.floor((MAX_TILES - 1) / TW) + 2) * S * F;
+  const TW = Math.ceil(S / v.m);
+  const tiles = TW ** 2;
+  const shared = Math.min(XI * F * M * Cp, XI * F * C * N * (tiles + MAX_TILES - 1));
+  const filtersShared = Math.max(V_TARGET_BYTES, XI * F * C * MIN_TILES) + XI * F * ROW_BLOCK * MAX_TILES;
+  const inputsShared = Math.max(U_ROWS_BYTES, XI * F * MIN_ROWS * Cp) + XI * F * MAX_ROWS * MAX_TILES;
+  const stage = v.m * (Math.floor((MAX_TILES - 1) / TW) + 2) * S * F;
   const perThread = SCRATCH_HEAD_BYTES + Math.max(filtersShared, inputsShared) + stage;
-  const table = ((tiles + MAX_TILES) / 4) * GROUP.bytes;
+  const table = ((tiles + MAX_TILES) / 4) * groupLayout(v).bytes;
   return shared + threads * perThread + table + slack(4 + threads);
 }
 

@@ -1,9 +1,9 @@
-// The wasm Winograd F(2×2, 3×3) convolution (runtime/wasm/routines/winograd*.ts): which calls take
-// it, that its transform matrices realize F(2, 3) exactly, that the tile tables cover every output
-// once, and its float32 results against the float64 reference on adversarial data (inputs offset by
-// 100, mixed per-channel scales), with pads 0/1/asymmetric, odd and tiny images, channel counts that
-// are not multiples of 4 or 8, batches, bias on/off and a fused epilogue — bit-identical with 1 and 2
-// threads.
+// The wasm Winograd F(2×2, 3×3) and F(4×4, 3×3) convolutions (runtime/wasm/routines/winograd*.ts):
+// which calls take them and which variant, that the transform matrices realize F(2, 3) and F(4, 3),
+// that the tile tables cover every output once, and the float32 results of both variants against the
+// float64 reference on adversarial data (inputs offset by 100, mixed per-channel scales), with pads
+// 0/1/asymmetric, odd and tiny images, channel counts that are not multiples of 4 or 8, batches,
+// bias on/off and a fused epilogue — bit-identical with 1, 2 and 3 threads.
 
 import { describe, expect, it } from 'vitest';
 import type { Storage } from '../../../core/dtype.js';
@@ -11,9 +11,9 @@ import { sizeOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
 import { convAlgorithm } from '../../../runtime/wasm/routines/conv2d.js';
 import type { WasmRoutineContext } from '../../../runtime/wasm/routines/context.js';
-import { V_GROUP_BYTES, winogradBlocking, winogradConv } from '../../../runtime/wasm/routines/winograd.js';
-import { GROUP, groupTable, tileCount } from '../../../runtime/wasm/routines/winograd-tiles.js';
-import { apply1d, INPUT_ROWS, OUTPUT_ROWS, WEIGHT_ROWS } from '../../../runtime/wasm/routines/winograd-transforms.js';
+import { V_GROUP_BYTES, winogradBlocking, winogradConv, winogradVariant } from '../../../runtime/wasm/routines/winograd.js';
+import { groupLayout, groupTable, tileCount } from '../../../runtime/wasm/routines/winograd-tiles.js';
+import { apply1d, F2, F4, type WinogradVariant } from '../../../runtime/wasm/routines/winograd-transforms.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { mulberry32 } from '../../helpers/random.js';
 import { backendsByThreads, runRoutineOn, storage } from './kernel-reference.js';
@@ -54,16 +54,33 @@ describe('convAlgorithm', () => {
   });
 });
 
-describe('Winograd F(2×2, 3×3) transforms and tiles', () => {
-  it('Aᵀ[(G g) ⊙ (Bᵀ d)] is the 1-D correlation of d with g, exactly (float64, small integers)', () => {
+describe('winogradVariant', () => {
+  it('takes F(4×4) where an image has enough tiles and F(2×2) on small images', () => {
+    expect(winogradVariant(56, 56)).toBe(F4);
+    expect(winogradVariant(28, 28)).toBe(F4);
+    // 14×14: 16 F(4×4) tiles × 36 = 576 against 49 → 56 F(2×2) panel columns × 16 = 896.
+    expect(winogradVariant(14, 14)).toBe(F4);
+    // 7×7: 4 F(4×4) tiles fill half a panel: 8 × 36 = 288 against 16 × 16 = 256.
+    expect(winogradVariant(7, 7)).toBe(F2);
+    expect(winogradVariant(1, 40)).toBe(F2);
+  });
+});
+
+const variants = [F2, F4];
+
+describe.each(variants)('Winograd transforms and tiles ($name)', (v) => {
+  it('Aᵀ[(G g) ⊙ (Bᵀ d)] is the 1-D correlation of d with g (float64, small integers)', () => {
     const rnd = mulberry32(7);
     for (let trial = 0; trial < 50; trial++) {
-      const d = Array.from({ length: 4 }, () => Math.round(20 * rnd()) - 10);
+      const d = Array.from({ length: v.a }, () => Math.round(20 * rnd()) - 10);
       const g = Array.from({ length: 3 }, () => Math.round(20 * rnd()) - 10);
-      const u = apply1d(WEIGHT_ROWS, g);
-      const v = apply1d(INPUT_ROWS, d);
-      const y = apply1d(OUTPUT_ROWS, u.map((ui, i) => ui * v[i]));
-      expect(y).toEqual([0, 1].map((o) => g[0] * d[o] + g[1] * d[o + 1] + g[2] * d[o + 2]));
+      const u = apply1d(v.weight, g);
+      const vv = apply1d(v.input, d);
+      const y = apply1d(v.output, u.map((ui, i) => ui * vv[i]));
+      const want = Array.from({ length: v.m }, (_, o) => g[0] * d[o] + g[1] * d[o + 1] + g[2] * d[o + 2]);
+      // F(2×2)'s scales (1, ½) are exact; F(4×4)'s G holds float32 roundings of ⅙ and 1/24 (relative error ≤ 2⁻²⁴).
+      if (v === F2) expect(y).toEqual(want);
+      else y.forEach((yo, o) => expect(Math.abs(yo - want[o])).toBeLessThanOrEqual(1e-6 * (1 + 3 * 10 * 10 * 4)));
     }
   });
 
@@ -73,44 +90,58 @@ describe('Winograd F(2×2, 3×3) transforms and tiles', () => {
     ['no pad', 9, 6, 7, 4, 0, 0],
     ['asymmetric pads', 5, 6, 6, 4, 2, 0],
     ['a single output', 1, 1, 1, 1, 1, 1],
+    ['F(4×4) tiles cut by the edge', 14, 14, 14, 14, 1, 1],
   ])('tile tables (%s) store every output once and read only inside the image', (_, H, W, OH, OW, padTop, padLeft) => {
     const geo = { H, W, OH, OW, padTop, padLeft };
-    const groups = Math.ceil(tileCount(geo) / 4) + 1;
-    const t = groupTable(geo, groups);
-    const f = GROUP.bytes / 4;
+    const groups = Math.ceil(tileCount(geo, v.m) / 4) + 1;
+    const t = groupTable(v, geo, groups);
+    const L = groupLayout(v);
+    const f = L.bytes / 4;
+    const all = 2 ** (v.m * v.m) - 1;
     const stored = new Array<number>(OH * OW).fill(0);
     for (let q = 0; q < groups; q++) {
       for (let l = 0; l < 4; l++) {
-        const origin = t[q * f + GROUP.outOffset / 4 + l] / 4;
-        const bits = t[q * f + GROUP.outBits / 4 + l];
-        for (let b = 0; b < 4; b++) if (bits & (1 << b)) stored[origin + (b >> 1) * OW + (b & 1)]++;
-        for (let p = 0; p < 16; p++) {
-          const off = t[q * f + GROUP.inOffset / 4 + 4 * p + l];
+        const origin = t[q * f + L.outOffset / 4 + l] / 4;
+        const bits = t[q * f + L.outBits / 4 + l];
+        for (let b = 0; b < v.m * v.m; b++) if (bits & (1 << b)) stored[origin + Math.floor(b / v.m) * OW + (b % v.m)]++;
+        for (let p = 0; p < v.xi; p++) {
+          const off = t[q * f + L.inOffset / 4 + 4 * p + l];
           expect(off >= 0 && off < 4 * H * W).toBe(true);
-          if (t[q * f + GROUP.inMask / 4 + 4 * p + l] === 0) expect(off).toBe(0);
+          if (t[q * f + L.inMask / 4 + 4 * p + l] === 0) expect(off).toBe(0);
+          // A fast group's windows are wholly inside: every position of every lane is a real input.
+          if (t[q * f + L.fastIn / 4] === 1) expect(t[q * f + L.inMask / 4 + 4 * p + l]).toBe(-1);
         }
       }
-      if (t[q * f + GROUP.fastOut / 4] === 1) expect([0, 1, 2, 3].map((l) => t[q * f + GROUP.outBits / 4 + l])).toEqual([15, 15, 15, 15]);
+      if (t[q * f + L.fastOut / 4] === 1) expect([0, 1, 2, 3].map((l) => t[q * f + L.outBits / 4 + l])).toEqual([all, all, all, all]);
     }
     expect(stored).toEqual(new Array<number>(OH * OW).fill(1));
   });
+});
 
+describe('Winograd blocking', () => {
   it('shares the smaller transformed operand, blocks tiles for L2 and bounds the per-thread filters', () => {
     // 64 → 64 at 56×56: U 256 KiB < V 3.1 MiB (batch 1): filters shared, M split only for a second thread.
-    expect(winogradBlocking(64, 64, 784, 8, 1)).toEqual({ shared: 'filters', Tp: 32, nTB: 25, MB: 16, MC: 64, nMC: 1, groupBlocks: 0 });
-    expect(winogradBlocking(128, 128, 196, 1, 2)).toEqual({ shared: 'filters', Tp: 16, nTB: 13, MB: 16, MC: 128, nMC: 1, groupBlocks: 0 });
+    expect(winogradBlocking(F2, 64, 64, 784, 8, 1)).toEqual({ shared: 'filters', Tp: 32, nTB: 25, MB: 16, MC: 64, nMC: 1, groupBlocks: 0 });
+    expect(winogradBlocking(F2, 128, 128, 196, 1, 2)).toEqual({ shared: 'filters', Tp: 16, nTB: 13, MB: 16, MC: 128, nMC: 1, groupBlocks: 0 });
     // 256 → 256 at 14×14: U 4 MiB > V 4 blocks × 256 KiB; per-thread U of 16 rows × 16 × 256 floats = 256 KiB.
-    expect(winogradBlocking(256, 256, 49, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 4, MB: 16, MC: 0, nMC: 0, groupBlocks: 4 });
+    expect(winogradBlocking(F2, 256, 256, 49, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 4, MB: 16, MC: 0, nMC: 0, groupBlocks: 4 });
     // 512 → 512 at 7×7: one 512 KiB block per image, 8 rows of filters (256 KiB); batch 8 fits V_GROUP_BYTES (4 MiB).
-    expect(winogradBlocking(512, 512, 16, 1, 2)).toEqual({ shared: 'inputs', Tp: 16, nTB: 1, MB: 8, MC: 0, nMC: 0, groupBlocks: 1 });
-    expect(winogradBlocking(512, 512, 16, 8, 1).groupBlocks).toBe(V_GROUP_BYTES / (16 * 4 * 512 * 16));
-    expect(winogradBlocking(512, 512, 16, 9, 1).groupBlocks).toBe(8);
-    expect(winogradBlocking(37, 37, 3, 1, 2)).toEqual({ shared: 'inputs', Tp: 8, nTB: 1, MB: 32, MC: 0, nMC: 0, groupBlocks: 1 });
+    expect(winogradBlocking(F2, 512, 512, 16, 1, 2)).toEqual({ shared: 'inputs', Tp: 16, nTB: 1, MB: 8, MC: 0, nMC: 0, groupBlocks: 1 });
+    expect(winogradBlocking(F2, 512, 512, 16, 8, 1).groupBlocks).toBe(V_GROUP_BYTES / (16 * 4 * 512 * 16));
+    expect(winogradBlocking(F2, 512, 512, 16, 9, 1).groupBlocks).toBe(8);
+    expect(winogradBlocking(F2, 37, 37, 3, 1, 2)).toEqual({ shared: 'inputs', Tp: 8, nTB: 1, MB: 32, MC: 0, nMC: 0, groupBlocks: 1 });
+    // F(4×4), 64 → 64 at 56×56 (196 tiles): V of 16 tiles × 36 × 64 floats = 144 KiB; U 576 KiB < V.
+    expect(winogradBlocking(F4, 64, 64, 196, 1, 1)).toEqual({ shared: 'filters', Tp: 16, nTB: 13, MB: 16, MC: 64, nMC: 1, groupBlocks: 0 });
+    // F(4×4), 256 → 256 at 14×14 (16 tiles): U 9 MiB > V 576 KiB; 4 rows of filters (144 KiB each … 4 × 36 KiB).
+    expect(winogradBlocking(F4, 256, 256, 16, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 1, MB: 4, MC: 0, nMC: 0, groupBlocks: 1 });
   });
 });
 
-/** Float64 reference y and two error scales per output: Σ|w||x| + |b| and Σ_c ‖w_c‖₁·max|x_c| + |b| over the window. */
-function reference(x: Float64Array, w: Float64Array, bias: Float64Array | undefined, call: Conv2dCall): { y: Float64Array; sumAbs: Float64Array; windowMax: Float64Array } {
+/**
+ * Float64 reference y and three error scales per output: Σ|w||x| + |b|, Σ_c ‖w_c‖₁·max|x_c| + |b| over
+ * the 3×3 window, and the same over the (m+2)×(m+2) input window of the output's F(m×m) tile.
+ */
+function reference(x: Float64Array, w: Float64Array, bias: Float64Array | undefined, call: Conv2dCall, tile = 2): { y: Float64Array; sumAbs: Float64Array; windowMax: Float64Array; tileMax: Float64Array } {
   const [N, C, H, W] = call.xDims;
   const M = call.wDims[0];
   const [, , OH, OW] = call.outDims;
@@ -119,6 +150,7 @@ function reference(x: Float64Array, w: Float64Array, bias: Float64Array | undefi
   const y = new Float64Array(size);
   const sumAbs = new Float64Array(size);
   const windowMax = new Float64Array(size);
+  const tileMax = new Float64Array(size);
   for (let n = 0; n < N; n++) {
     for (let m = 0; m < M; m++) {
       for (let oy = 0; oy < OH; oy++) {
@@ -127,9 +159,16 @@ function reference(x: Float64Array, w: Float64Array, bias: Float64Array | undefi
           let s = b;
           let a = Math.abs(b);
           let wm = Math.abs(b);
+          let tm = Math.abs(b);
           for (let c = 0; c < C; c++) {
             let wl1 = 0;
             let xmax = 0;
+            let tmax = 0;
+            const ty0 = oy - (oy % tile) - pt;
+            const tx0 = ox - (ox % tile) - pl;
+            for (let iy = Math.max(0, ty0); iy < Math.min(H, ty0 + tile + 2); iy++) {
+              for (let ix = Math.max(0, tx0); ix < Math.min(W, tx0 + tile + 2); ix++) tmax = Math.max(tmax, Math.abs(x[((n * C + c) * H + iy) * W + ix]));
+            }
             for (let ky = 0; ky < 3; ky++) {
               for (let kx = 0; kx < 3; kx++) {
                 const wv = w[((m * C + c) * 3 + ky) * 3 + kx];
@@ -144,16 +183,18 @@ function reference(x: Float64Array, w: Float64Array, bias: Float64Array | undefi
               }
             }
             wm += wl1 * xmax;
+            tm += wl1 * tmax;
           }
           const o = ((n * M + m) * OH + oy) * OW + ox;
           y[o] = s;
           sumAbs[o] = a;
           windowMax[o] = wm;
+          tileMax[o] = tm;
         }
       }
     }
   }
-  return { y, sumAbs, windowMax };
+  return { y, sumAbs, windowMax, tileMax };
 }
 
 type Data = 'offset 100' | 'mixed scales' | 'uniform';
@@ -182,20 +223,24 @@ function inputsFor(call: Conv2dCall, data: Data, seed: number): { x: Float64Arra
 }
 
 /**
- * Error bound, relative to Σ_c ‖w_c‖₁·max|x_c| over the window (+|b|), the scale Winograd's float32
- * error follows (Lavin & Gray §5; Barabasz et al. 2020): the transformed tiles mix the nine inputs of
- * the window before the products, so the rounding of a product is relative to the window's largest
- * input rather than to the input it is paired with in the direct sum. Rounding errors: the filter and
- * input transforms (≤ 3 additions each, one exact ½), the C-term float32 dot product, the output
- * transform (≤ 8 additions). Worst case this is ~(C + 20)·u·(transform norms); random rounding errors
- * grow like √C, and the largest observed ratio over all the cases below is 1.7e-7 (~3u, C ≤ 160):
- * 2e-6 (~34u) leaves an order of magnitude of margin while still catching any wrong tap or tile (an
- * error of one term is ≥ 1/(9C) ≈ 7e-4 of the scale).
+ * Error bounds, relative to Σ_c ‖w_c‖₁·max|x_c| over a window (+|b|), the scale Winograd's float32
+ * error follows (Lavin & Gray §5; Barabasz et al. 2020): the transformed tiles mix the window's inputs
+ * before the products, so the rounding of a product is relative to the window's largest input rather
+ * than to the input it is paired with in the direct sum.
+ *   F(2×2): over the output's 3×3 window. Rounding errors: the filter and input transforms (≤ 3
+ *           additions each, one exact ½), the C-term float32 dot product, the output transform (≤ 8
+ *           additions). Worst case ~(C + 20)·u·(transform norms); random rounding errors grow like √C,
+ *           and the largest observed ratio over the cases below is 2.8e-7 (~5u, C ≤ 160): 2e-6.
+ *   F(4×4): over the tile's 6×6 window (G's ⅙ and 1/24 are rounded, so the rest of the window no
+ *           longer cancels exactly), with transform coefficients up to 5 (Bᵀ) and 8 (Aᵀ): the
+ *           largest observed ratio is 1.1e-6 (~19u, mixed channel scales): 1e-5.
+ * Both keep about an order of magnitude of margin while still catching any wrong tap or tile (an error
+ * of one term is ≥ 1/(9C) ≈ 7e-4 of the scale).
  */
-const WINOGRAD_RTOL = 2e-6;
+const WINOGRAD_RTOL: Readonly<Record<WinogradVariant['name'], number>> = { F2: 2e-6, F4: 1e-5 };
 
-/** |got − want| ≤ WINOGRAD_RTOL·scale everywhere (an all-padding window without bias is exactly 0). */
-function expectWithin(got: Storage, want: Float64Array, scale: Float64Array, what: string): void {
+/** |got − want| ≤ rtol·scale everywhere (an all-padding window without bias is exactly 0). */
+function expectWithin(got: Storage, want: Float64Array, scale: Float64Array, rtol: number, what: string): void {
   let worst = 0;
   let worstAt = -1;
   for (let i = 0; i < want.length; i++) {
@@ -206,7 +251,7 @@ function expectWithin(got: Storage, want: Float64Array, scale: Float64Array, wha
       worstAt = i;
     }
   }
-  expect(worst, `${what}: element ${worstAt} is ${got[worstAt]}, expected ${want[worstAt]}`).toBeLessThanOrEqual(WINOGRAD_RTOL);
+  expect(worst, `${what}: element ${worstAt} is ${got[worstAt]}, expected ${want[worstAt]}`).toBeLessThanOrEqual(rtol);
 }
 
 interface Case {
@@ -218,12 +263,13 @@ interface Case {
 }
 
 /**
- * Run the Winograd path on a backend (through the routine when conv2d.ts picks it; images with fewer
- * than 16 tiles fall below its size threshold, so those call winogradConv on the backend's routine
- * context directly).
+ * Run variant `v` on a backend: through the routine where conv2d.ts picks it (Winograd, and this
+ * variant), else (images below the size threshold, the other variant, a V bound) winogradConv on the
+ * backend's routine context directly.
  */
-function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[], vGroupBytes?: number): Storage {
-  if (convAlgorithm(call) === 'winograd' && vGroupBytes === undefined) {
+function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[], v: WinogradVariant, vGroupBytes?: number): Storage {
+  const [, , OH, OW] = call.outDims;
+  if (convAlgorithm(call) === 'winograd' && winogradVariant(OH, OW) === v && vGroupBytes === undefined) {
     const before = be.stats.wasmRoutines;
     const [out] = runRoutineOn(be, call, inputs, [{ dtype: 'float32', size: sizeOf(call.outDims) }]);
     expect(be.stats.wasmRoutines).toBe(before + 1);
@@ -237,7 +283,7 @@ function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype
   });
   const out = be.allocate('float32', sizeOf(call.outDims));
   be.write(out, new Float32Array(sizeOf(call.outDims)).fill(Number.NaN));
-  winogradConv(ctx, call, out, bufs, undefined, vGroupBytes);
+  winogradConv(ctx, call, out, bufs, undefined, { variant: v, vGroupBytes });
   return be.read(out);
 }
 
@@ -256,43 +302,60 @@ const cases: Case[] = [
     name: 'inputs shared, three groups of tile blocks (filters transformed per group), batch 3',
     call: conv3x3([3, 24, 11, 9], 200, [1, 1, 1, 1], true),
     data: 'mixed scales',
-    vGroupBytes: 2 * 16 * 4 * 24 * 16,
+    vGroupBytes: 2 * 36 * 4 * 24 * 16,
   },
+  { name: 'ResNet stage-2 shape, every F(4×4) tile whole', call: conv3x3([1, 64, 28, 28], 32, [1, 1, 1, 1], true), data: 'offset 100' },
+  { name: '14×14 image, F(4×4) tiles cut by the edge', call: conv3x3([2, 24, 14, 14], 40, [1, 1, 1, 1], false), data: 'mixed scales' },
 ];
 
-describe.each(cases)('wasm Winograd conv2d: $name ($data)', ({ call, data, vGroupBytes }) => {
+describe.each(variants.flatMap((v) => cases.map((c) => ({ ...c, v, variant: v.name }))))('wasm Winograd $variant conv2d: $name ($data)', ({ call, data, vGroupBytes, v }) => {
   it('matches the float64 reference within the Winograd bound, bit-identical with 1, 2 and 3 threads', () => {
     const { x, w, bias } = inputsFor(call, data, 1);
-    const ref = reference(x, w, bias, call);
-    const inputs = [x, w, ...(bias === undefined ? [] : [bias])].map((v) => ({ dtype: 'float32' as const, data: storage('float32', v) }));
-    const runs = [1, 2, 3].map((threads) => runWinograd(wasm(threads), call, inputs, vGroupBytes));
+    const ref = reference(x, w, bias, call, v.m);
+    const inputs = [x, w, ...(bias === undefined ? [] : [bias])].map((t) => ({ dtype: 'float32' as const, data: storage('float32', t) }));
+    const runs = [1, 2, 3].map((threads) => runWinograd(wasm(threads), call, inputs, v, vGroupBytes));
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).toEqual(runs[0]);
-    expectWithin(runs[0], ref.y, ref.windowMax, 'relative to Σ_c ‖w_c‖₁·max|x_c|');
-    // Where every channel's inputs vary by at most 3× within a window, that scale is at most 3× Σ|w||x|.
-    if (data !== 'uniform') expectWithin(runs[0], ref.y, ref.sumAbs.map((v) => 3 * v), 'relative to 3·Σ|w||x|');
+    const rtol = WINOGRAD_RTOL[v.name];
+    if (v === F2) {
+      // F(2×2)'s transforms (±1, ½) cancel exactly what lies outside an output's 3×3 window.
+      expectWithin(runs[0], ref.y, ref.windowMax, rtol, 'relative to Σ_c ‖w_c‖₁·max|x_c| over the 3×3 window');
+      // Where every channel's inputs vary by at most 3× within a window, that scale is at most 3× Σ|w||x|.
+      if (data !== 'uniform') expectWithin(runs[0], ref.y, ref.sumAbs.map((t) => 3 * t), rtol, 'relative to 3·Σ|w||x|');
+    } else {
+      // F(4×4)'s G (⅙, 1/24 rounded) leaves the rest of the 6×6 tile window in each output's rounding error.
+      expectWithin(runs[0], ref.y, ref.tileMax, rtol, 'relative to Σ_c ‖w_c‖₁·max|x_c| over the tile window');
+    }
   });
 });
 
-describe('wasm Winograd conv2d blocking', () => {
+describe.each(variants)('wasm Winograd $name conv2d blocking', (v) => {
   it('gives each image the same bits alone as in a batch', () => {
     const one = conv3x3([1, 24, 12, 13], 20, [1, 1, 1, 1], true);
     const two = conv3x3([2, 24, 12, 13], 20, [1, 1, 1, 1], true);
     const a = inputsFor(two, 'offset 100', 5);
     const f32 = (v: Float64Array): { dtype: 'float32'; data: Storage } => ({ dtype: 'float32', data: storage('float32', v) });
     const plane = 24 * 12 * 13;
-    const batch = runWinograd(wasm(1), two, [f32(a.x), f32(a.w), f32(a.bias ?? new Float64Array(20))]);
+    const batch = runWinograd(wasm(1), two, [f32(a.x), f32(a.w), f32(a.bias ?? new Float64Array(20))], v);
     const out = 20 * 12 * 13;
     for (const n of [0, 1]) {
-      const alone = runWinograd(wasm(2), one, [f32(a.x.subarray(n * plane, (n + 1) * plane)), f32(a.w), f32(a.bias ?? new Float64Array(20))]);
+      const alone = runWinograd(wasm(2), one, [f32(a.x.subarray(n * plane, (n + 1) * plane)), f32(a.w), f32(a.bias ?? new Float64Array(20))], v);
       expect(batch.slice(n * out, (n + 1) * out)).toEqual(alone);
     }
   });
 });
 
 describe('wasm Winograd conv2d with a fused epilogue', () => {
-  it.each(['float32', 'float64'] as const)('applies BN scale/shift + residual + relu into %s', (outDtype) => {
-    const call = conv3x3([2, 24, 9, 10], 20, [1, 1, 1, 1], true);
+  // 9×10 outputs take F(2×2), 16×18 F(4×4) (winogradVariant).
+  it.each([
+    ['float32', 'F2', [2, 24, 9, 10]],
+    ['float64', 'F2', [2, 24, 9, 10]],
+    ['float32', 'F4', [2, 24, 16, 18]],
+    ['float64', 'F4', [2, 24, 16, 18]],
+  ] as const)('applies BN scale/shift + residual + relu into %s (%s)', (outDtype, name, xDims) => {
+    const v = name === 'F2' ? F2 : F4;
+    const call = conv3x3([...xDims], 20, [1, 1, 1, 1], true);
+    expect(winogradVariant(call.outDims[2], call.outDims[3])).toBe(v);
     const od = call.outDims;
     const cdims = [20, 1, 1];
     const epilogue = {
@@ -313,7 +376,7 @@ describe('wasm Winograd conv2d with a fused epilogue', () => {
     for (let i = 0; i < want.length; i++) {
       const c = Math.floor(i / plane) % 20;
       // The conv error (scaled) plus float32 rounding of the epilogue's value.
-      const tol = WINOGRAD_RTOL * ref.windowMax[i] * scale[c] + 1e-6 * (Math.abs(want[i]) + Math.abs(residual[i]) + 1);
+      const tol = WINOGRAD_RTOL[v.name] * ref.windowMax[i] * scale[c] + 1e-6 * (Math.abs(want[i]) + Math.abs(residual[i]) + 1);
       if (!(Math.abs(Number(outs[0][i]) - want[i]) <= tol)) expect.fail(`element ${i}: ${outs[0][i]} vs ${want[i]} (tol ${tol})`);
     }
   });
