@@ -27,6 +27,26 @@ export const SCRATCH_HEAD_BYTES = 128;
 const grid = (f: FunctionBuilder, rows: number, cols: number, type: 'v128' | 'f32'): Local[][] =>
   Array.from({ length: rows }, () => Array.from({ length: cols }, () => f.local(type)));
 
+/**
+ * A sink for emitTransform2d storing output (a, b) of a side×side tile at base + (a·side + b)·stride:
+ * the transform yields a column b at a time, so each column starts at base + b·stride and steps by
+ * strideSide = side·stride.
+ */
+function storeAt(f: FunctionBuilder, side: number, base: Local, stride: Local, strideSide: Local, ptr: Local): (a: number, b: number, push: () => void) => void {
+  return (a, b, push) => {
+    if (a >= side || b >= side) throw new Error(`storeAt: output (${a}, ${b}) outside a ${side}×${side} tile`);
+    if (a === 0) {
+      f.get(base);
+      if (b > 0) f.get(stride).i32(b).op('i32.mul').op('i32.add');
+    } else {
+      f.get(ptr).get(strideSide).op('i32.add');
+    }
+    f.tee(ptr);
+    push();
+    f.vmem('v128.store');
+  };
+}
+
 /** dst[l] = [src[0][l], src[1][l], src[2][l], src[3][l]] (a 4×4 transpose of f32 lanes; t: four temporaries). */
 function transpose4(f: FunctionBuilder, src: readonly Local[], t: readonly Local[], dst: readonly Local[]): void {
   f.get(src[0]).get(src[1]).shuffle(lanes32([0, 4, 1, 5])).set(t[0]);
@@ -51,36 +71,53 @@ function filterTransform(v: WinogradVariant): FunctionBuilder {
   const last = f.local('i32');
   const ptr = f.local('i32');
   const xiStride = f.local('i32');
+  const xiStrideSide = f.local('i32');
+  const u0 = f.local('i32');
   const s0 = f.local('i32');
   const s1 = f.local('i32');
   const src = [0, 1, 2, 3].map(() => f.local('i32'));
   const g = grid(f, 3, 3, 'v128');
   const tmp = grid(f, 3, v.a, 'v128');
-  f.get(Cp).i32(4).op('i32.mul').set(xiStride);
+  const [head, mid, t] = [0, 1, 2].map(() => [0, 1, 2, 3].map(() => f.local('v128')));
+  const taps = g.flat();
+  /** Tap k of the four lanes' filters at src[l], gathered one float at a time. */
+  const gatherTap = (k: number): void => {
+    f.get(src[0]).mem('f32.load', 4 * k).simd('f32x4.splat');
+    for (let l = 1; l < 4; l++) f.get(src[l]).mem('f32.load', 4 * k).lane('f32x4.replace_lane', l);
+    f.set(taps[k]);
+  };
+  f.get(Cp).i32(4).op('i32.mul').tee(xiStride).i32(v.a).op('i32.mul').set(xiStrideSide);
   f.get(C).i32(1).op('i32.sub').set(last);
   forUp(f, m, () => void f.get(mFrom), () => void f.get(mTo), 1, () => {
     forUp(f, c, () => void f.i32(0), () => void f.get(C), 4, () => {
-      // Lane l reads filter (m, min(c + l, C − 1)): 9 floats at w + (m·C + that)·36.
-      src.forEach((s, l) => {
-        f.get(w).get(m).get(C).op('i32.mul');
-        minU(f, () => void f.get(c).i32(l).op('i32.add'), () => void f.get(last), s0, s1);
-        f.op('i32.add').i32(36).op('i32.mul').op('i32.add').set(s);
-      });
-      const filterRow = (ky: number): Local[] => {
-        g[ky].forEach((gv, kx) => {
-          f.get(src[0]).mem('f32.load', 4 * (3 * ky + kx)).simd('f32x4.splat');
-          for (let l = 1; l < 4; l++) f.get(src[l]).mem('f32.load', 4 * (3 * ky + kx)).lane('f32x4.replace_lane', l);
-          f.set(gv);
-        });
-        return g[ky];
-      };
-      f.get(uBase).get(m).get(mFrom).op('i32.sub').i32(v.xi).op('i32.mul').get(Cp).op('i32.mul').get(c).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(ptr);
-      emitTransform2d(f, v.weight, 3, filterRow, tmp, 'v128', (_a, _b, push) => {
-        f.get(ptr);
-        push();
-        f.vmem('v128.store');
-        f.get(ptr).get(xiStride).op('i32.add').set(ptr);
-      });
+      f.get(c).i32(4).op('i32.add').get(C).op('i32.le_u');
+      f.if(
+        () => {
+          // Four whole channels: their filters are 36 consecutive floats (9 per lane at w + (m·C + c + l)·36);
+          // taps 0–3 and 4–7 of each lane are one vector load each, transposed across the lanes.
+          f.get(w).get(m).get(C).op('i32.mul').get(c).op('i32.add').i32(36).op('i32.mul').op('i32.add').set(src[0]);
+          for (let l = 1; l < 4; l++) f.get(src[0]).i32(36 * l).op('i32.add').set(src[l]);
+          src.forEach((sl, l) => {
+            f.get(sl).vmem('v128.load').set(head[l]);
+            f.get(sl).vmem('v128.load', 16).set(mid[l]);
+          });
+          transpose4(f, head, t, taps.slice(0, 4));
+          transpose4(f, mid, t, taps.slice(4, 8));
+          gatherTap(8);
+        },
+        () => {
+          // The last, partial group: lane l reads filter (m, min(c + l, C − 1)).
+          src.forEach((sl, l) => {
+            f.get(w).get(m).get(C).op('i32.mul');
+            minU(f, () => void f.get(c).i32(l).op('i32.add'), () => void f.get(last), s0, s1);
+            f.op('i32.add').i32(36).op('i32.mul').op('i32.add').set(sl);
+          });
+          for (let k = 0; k < 9; k++) gatherTap(k);
+        },
+      );
+      const filterRow = (ky: number): Local[] => g[ky];
+      f.get(uBase).get(m).get(mFrom).op('i32.sub').i32(v.xi).op('i32.mul').get(Cp).op('i32.mul').get(c).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(u0);
+      emitTransform2d(f, v.weight, filterRow, tmp, 'v128', storeAt(f, v.a, u0, xiStride, xiStrideSide, ptr));
     });
   });
   return f;
@@ -124,7 +161,7 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
   const i32 = (): Local => f.local('i32');
   const [u, n, rem, tb, mc, t0, valid, npanUsed, nGroups, rec0, rec, xImg, q, dst, plane, c, rp, ptr] = Array.from({ length: 18 }, i32);
   const [mEnd, m0, rows, xi, r, outPlane, src, off, bits, s0, s1, c0, c1, k, vBlk, vBlock, scratch] = Array.from({ length: 17 }, i32);
-  const [tileTmp, mBuf, uBuf, vXi, mXi, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 14 }, i32);
+  const [tileTmp, mBuf, uBuf, vXi, vXiSide, mXi, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 15 }, i32);
   const [stage, epiParams, ty0, t, ty, tEnd, ox0, ox1, oy, at, rowBase, runStart, runLen] = Array.from({ length: 13 }, i32);
   const GROUP = groupLayout(v);
   const { a, m: tm, xi: XI } = v;
@@ -143,6 +180,7 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
   f.get(scratch).get(P.uAt).op('i32.add').set(uBuf);
   f.get(P.Tp).i32(3).op('i32.shr_u').get(P.C).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').set(vXi);
   f.get(vXi).i32(XI).op('i32.mul').set(vBlock);
+  f.get(vXi).i32(a).op('i32.mul').set(vXiSide);
   f.get(P.MB).get(P.Tp).op('i32.mul').i32(4).op('i32.mul').set(mXi);
   f.get(P.Cp).i32(4).op('i32.mul').set(uXi);
   f.get(uXi).i32(XI).op('i32.mul').set(rsA);
@@ -177,13 +215,7 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
 
   /** Store V = Bᵀ d B of the four tiles whose window rows `dRow` loads: ξ-th at dst + ξ·vXi. */
   const inputTransform = (dRow: (rr: number) => readonly Local[]): void => {
-    f.get(dst).set(ptr);
-    emitTransform2d(f, v.input, a, dRow, tmp, 'v128', (_a, _b, push) => {
-      f.get(ptr);
-      push();
-      f.vmem('v128.store');
-      f.get(ptr).get(vXi).op('i32.add').set(ptr);
-    });
+    emitTransform2d(f, v.input, dRow, tmp, 'v128', storeAt(f, a, dst, vXi, vXiSide, ptr));
   };
 
   /** Input transform of channels [c0, c1) of every group in the used panels into vBlk (padding tiles come out as zeros). */
@@ -352,7 +384,7 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
           });
           return d[i];
         };
-        emitTransform2d(f, v.output, a, productRow, tmp, 'v128', (i, kk, push) => {
+        emitTransform2d(f, v.output, productRow, tmp, 'v128', (i, kk, push) => {
           push();
           f.get(biasV).simd('f32x4.add').set(y[i][kk]);
         });
