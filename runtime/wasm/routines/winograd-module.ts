@@ -135,7 +135,7 @@ function weightsDriver(v: WinogradVariant, filters: number): FunctionBuilder {
 
 const CONV_PARAMS = [
   'x', 'w', 'U', 'V', 'bias', 'out', 'C', 'H', 'W', 'M', 'OH', 'OW', 'TW', 'Cp', 'nTiles', 'nTB', 'nMC', 'MC', 'MB', 'Tp', 'table',
-  'b0', 'nBlk', 'CC', 'nCC', 'scratchBase', 'scratchStride', 'vAt', 'mAt', 'uAt', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords',
+  'guarded', 'b0', 'nBlk', 'CC', 'nCC', 'scratchBase', 'scratchStride', 'vAt', 'mAt', 'uAt', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords',
 ] as const;
 export type WinogradConvParams = Readonly<Record<(typeof CONV_PARAMS)[number], number>>;
 export const winogradConvParams = (p: WinogradConvParams): number[] => CONV_PARAMS.map((k) => p[k]);
@@ -218,6 +218,36 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
     emitTransform2d(f, v.input, dRow, tmp, 'v128', storeAt(f, a, dst, vXi, vXiSide, ptr));
   };
 
+  /**
+   * F(4×4): lane l's window row is 6 consecutive floats, read as a vector and a 64-bit load, and the
+   * four lanes' rows are transposed into the tile rows. Unmasked: every window is inside the image
+   * (from inOffset). Masked: from winOffset, the window origins even where outside the image (the reads
+   * stay inside the memory: winograd.ts checks readExtent), and the outside zeroed by inMask.
+   */
+  function laneRows(masked: boolean): void {
+    f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
+    forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
+      lanePtr.forEach((lp, l) => void f.get(plane).get(rec).mem('i32.load', (masked ? GROUP.winOffset : GROUP.inOffset) + 4 * l).op('i32.add').set(lp));
+      inputTransform((rr) => {
+        const dr = d[rr];
+        lanePtr.forEach((lp, l) => {
+          if (rr > 0) f.get(lp).get(rowBytes).op('i32.add').set(lp);
+          f.get(lp).vmem('v128.load').set(lo[l]);
+          f.get(lp).vmem('v128.load64_zero', 16).set(hi[l]);
+        });
+        transpose4(f, lo, tr, dr.slice(0, 4));
+        f.get(hi[0]).get(hi[1]).shuffle(lanes32([0, 4, 1, 5])).set(tr[0]);
+        f.get(hi[2]).get(hi[3]).shuffle(lanes32([0, 4, 1, 5])).set(tr[1]);
+        f.get(tr[0]).get(tr[1]).shuffle(lanes32([0, 1, 4, 5])).set(dr[4]);
+        f.get(tr[0]).get(tr[1]).shuffle(lanes32([2, 3, 6, 7])).set(dr[5]);
+        if (masked) dr.forEach((dv, k) => void f.get(dv).get(rec).vmem('v128.load', GROUP.inMask + 16 * (a * rr + k)).simd('v128.and').set(dv));
+        return dr;
+      });
+      f.get(plane).get(planeBytes).op('i32.add').set(plane);
+      addConst(f, dst, PANEL_ROW_BYTES);
+    });
+  }
+
   /** Input transform of channels [c0, c1) of every group in the used panels into vBlk (padding tiles come out as zeros). */
   const inputBlock = (): void => {
     forUp(f, q, () => void f.i32(0), () => void f.get(npanUsed).i32(1).op('i32.shl'), 1, () => {
@@ -252,49 +282,38 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
             });
             return;
           }
-          // Every window inside the image (anywhere): lane l's window row is 6 consecutive floats, read
-          // as a vector and a 64-bit load, and the four lanes' rows are transposed into the tile rows.
-          f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
-          forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
-            lanePtr.forEach((lp, l) => void f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + 4 * l).op('i32.add').set(lp));
-            inputTransform((rr) => {
-              const dr = d[rr];
-              lanePtr.forEach((lp, l) => {
-                if (rr > 0) f.get(lp).get(rowBytes).op('i32.add').set(lp);
-                f.get(lp).vmem('v128.load').set(lo[l]);
-                f.get(lp).vmem('v128.load64_zero', 16).set(hi[l]);
-              });
-              transpose4(f, lo, tr, dr.slice(0, 4));
-              f.get(hi[0]).get(hi[1]).shuffle(lanes32([0, 4, 1, 5])).set(tr[0]);
-              f.get(hi[2]).get(hi[3]).shuffle(lanes32([0, 4, 1, 5])).set(tr[1]);
-              f.get(tr[0]).get(tr[1]).shuffle(lanes32([0, 1, 4, 5])).set(dr[4]);
-              f.get(tr[0]).get(tr[1]).shuffle(lanes32([2, 3, 6, 7])).set(dr[5]);
-              return dr;
-            });
-            f.get(plane).get(planeBytes).op('i32.add').set(plane);
-            addConst(f, dst, PANEL_ROW_BYTES);
-          });
+          laneRows(false);
         },
         () => {
-          // Edge or straddling group: gather each lane's inputs by table, zero the padding by mask.
-          f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
-          forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
-            inputTransform((rr) => {
-              d[rr].forEach((dv, cc) => {
-                const pos = 16 * (a * rr + cc);
-                f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + pos).op('i32.add').mem('f32.load').simd('f32x4.splat');
-                for (let l = 1; l < 4; l++) f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + pos + 4 * l).op('i32.add').mem('f32.load').lane('f32x4.replace_lane', l);
-                f.get(rec).vmem('v128.load', GROUP.inMask + pos).simd('v128.and').set(dv);
-              });
-              return d[rr];
-            });
-            f.get(plane).get(planeBytes).op('i32.add').set(plane);
-            addConst(f, dst, PANEL_ROW_BYTES);
-          });
+          if (v.name === 'F4') {
+            // Windows reaching outside the image, where the memory around the input has room for it.
+            f.get(P.guarded);
+            f.if(() => laneRows(true), gather);
+            return;
+          }
+          gather();
         },
       );
     });
   };
+
+  /** Edge or straddling group: gather each lane's inputs by table, zero the padding by mask. */
+  function gather(): void {
+    f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
+    forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
+      inputTransform((rr) => {
+        d[rr].forEach((dv, cc) => {
+          const pos = 16 * (a * rr + cc);
+          f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + pos).op('i32.add').mem('f32.load').simd('f32x4.splat');
+          for (let l = 1; l < 4; l++) f.get(plane).get(rec).mem('i32.load', GROUP.inOffset + pos + 4 * l).op('i32.add').mem('f32.load').lane('f32x4.replace_lane', l);
+          f.get(rec).vmem('v128.load', GROUP.inMask + pos).simd('v128.and').set(dv);
+        });
+        return d[rr];
+      });
+      f.get(plane).get(planeBytes).op('i32.add').set(plane);
+      addConst(f, dst, PANEL_ROW_BYTES);
+    });
+  }
 
   /** m[ξ] [rows × 8·npanUsed] = A[ξ] (rows × C at aBase, row stride rsA) · vBlk[ξ] [C × 8·npanUsed]. */
   const gemms = (): void => {

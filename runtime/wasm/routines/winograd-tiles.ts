@@ -27,12 +27,38 @@ export interface GroupLayout {
   readonly fastIn: number;
   /** 1 when every output of the four tiles exists (vector stores); F(2×2) also needs them side by side. */
   readonly fastOut: number;
+  /**
+   * [4 lanes]: byte offset of the lane's window origin in its channel plane, (iy0·W + ix0)·4, even where
+   * that is outside the image (negative, or past its end); 0 for tiles past the last. F(4×4) reads the
+   * window rows of groups that reach outside as vectors from there and zeroes the outside by inMask,
+   * where winograd.ts finds the reads inside the memory (readExtent).
+   */
+  readonly winOffset: number;
   readonly bytes: number;
 }
 
 export function groupLayout(v: WinogradVariant): GroupLayout {
   const positions = 16 * v.xi;
-  return { inOffset: 0, inMask: positions, outOffset: 2 * positions, outBits: 2 * positions + 16, fastIn: 2 * positions + 32, fastOut: 2 * positions + 36, bytes: 2 * positions + 48 };
+  return { inOffset: 0, inMask: positions, outOffset: 2 * positions, outBits: 2 * positions + 16, fastIn: 2 * positions + 32, fastOut: 2 * positions + 36, winOffset: 2 * positions + 48, bytes: 2 * positions + 64 };
+}
+
+/** Bytes a window row read as vectors spans from its first input: a 16-byte and an 8-byte load (F(4×4)'s 6 floats). */
+export const WINDOW_ROW_READ = 24;
+
+/**
+ * The bytes that reading every window of one plane as vector rows (from winOffset, a rows of
+ * WINDOW_ROW_READ bytes) touches, relative to the plane's start: `below` before it, `end` the furthest
+ * end after it.
+ */
+export function readExtent(v: WinogradVariant, g: TileGeometry): { below: number; end: number } {
+  const rowBytes = 4 * g.W;
+  const TH = tileRows(g, v.m);
+  const TW = tileCols(g, v.m);
+  // The extreme origins are the first and the last tile's (rows and columns grow together).
+  const first = (-g.padTop * g.W - g.padLeft) * 4;
+  const last = ((v.m * (TH - 1) - g.padTop) * g.W + v.m * (TW - 1) - g.padLeft) * 4;
+  const span = (v.a - 1) * rowBytes + WINDOW_ROW_READ;
+  return { below: Math.max(0, -first), end: Math.max(span, last + span) };
 }
 
 export interface TileGeometry {
@@ -98,6 +124,7 @@ export function groupTable(v: WinogradVariant, g: TileGeometry, groups: number):
       for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) if (valid && m * ty + i < g.OH && m * tx + k < g.OW) bits |= 1 << (m * i + k);
       if (bits !== allBits) allOut = false;
       t[rec + L.outOffset / 4 + l] = valid ? (m * ty * g.OW + m * tx) * 4 : 0;
+      t[rec + L.winOffset / 4 + l] = valid ? (iy0 * g.W + ix0) * 4 : 0;
       t[rec + L.outBits / 4 + l] = bits;
     }
     const sideBySide = v.name === 'F2' ? sameRow : true;

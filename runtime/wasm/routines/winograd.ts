@@ -27,7 +27,7 @@ import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { stagedModule, stagedParamsBytes, type StagedEpilogue } from './epilogue-stage.js';
 import { PANEL, TILE_TMP_BYTES } from './gemm.js';
 import { buildWinogradModule, SCRATCH_HEAD_BYTES, winogradConvParams, WINOGRAD_EXPORTS } from './winograd-module.js';
-import { cachedGroupTable, groupLayout, type TileGeometry, tileCols, tileCount } from './winograd-tiles.js';
+import { cachedGroupTable, groupLayout, readExtent, type TileGeometry, tileCols, tileCount } from './winograd-tiles.js';
 import { F2, F4, type WinogradVariant } from './winograd-transforms.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
@@ -100,10 +100,23 @@ export function winogradBlocking(v: WinogradVariant, C: number, M: number, nTile
 /** Bytes of the output rows a block of Tp tiles of side m spans (the epilogue's stage mirrors them). */
 const stageBytes = (Tp: number, TW: number, OW: number, m: number): number => 4 * m * (Math.floor((Tp - 1) / TW) + 2) * OW;
 
-/** Test overrides: the variant (else winogradVariant's), and a bound on the shared V (several groups on small calls). */
+/**
+ * Test overrides: the variant (else winogradVariant's), a bound on the shared V (several groups on
+ * small calls), and 'gather' to read F(4×4)'s edge windows by table even where vector rows could.
+ */
 export interface WinogradOptions {
   readonly variant?: WinogradVariant;
   readonly vGroupBytes?: number;
+  readonly edgeReads?: 'gather';
+}
+
+/**
+ * Whether F(4×4) may read edge windows as whole vector rows (winograd-tiles.ts, readExtent): every
+ * such read of the N·C planes from `xOffset` stays inside memory of `memoryBytes`.
+ */
+export function vectorEdgeReads(v: WinogradVariant, geo: TileGeometry, planes: number, xOffset: number, memoryBytes: number): boolean {
+  const reach = readExtent(v, geo);
+  return xOffset - reach.below >= 0 && xOffset + (planes - 1) * geo.H * geo.W * 4 + reach.end <= memoryBytes;
 }
 
 /**
@@ -148,9 +161,11 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
   const scratch = heap.alloc(threads * stride);
   try {
     heap.i32(table, (groups * GROUP.bytes) / 4).set(cachedGroupTable(v, geo, groups));
+    // The memory only grows, so its size after the allocations above holds for the whole call.
+    const guarded = options.edgeReads !== 'gather' && vectorEdgeReads(v, geo, nb * C, x.offset, heap.buffer.byteLength) ? 1 : 0;
     const p = {
       x: x.offset, w: w.offset, U, V, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, OH, OW, TW, Cp, nTiles, nTB, nMC: b.nMC, MC: b.MC, MB, Tp, table,
-      b0: 0, nBlk: 0, CC: C, nCC: 1, scratchBase: scratch, scratchStride: stride, vAt, mAt, uAt, stageAt, epiParamsAt,
+      guarded, b0: 0, nBlk: 0, CC: C, nCC: 1, scratchBase: scratch, scratchStride: stride, vAt, mAt, uAt, stageAt, epiParamsAt,
       epiTemplate: staged?.template ?? 0, epiWords: staged?.words ?? 0,
     };
     const fn = (name: (typeof WINOGRAD_EXPORTS)[number]): number => WINOGRAD_EXPORTS.indexOf(name);

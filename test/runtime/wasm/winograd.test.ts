@@ -11,7 +11,7 @@ import { sizeOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
 import { convAlgorithm } from '../../../runtime/wasm/routines/conv2d.js';
 import type { WasmRoutineContext } from '../../../runtime/wasm/routines/context.js';
-import { V_GROUP_BYTES, winogradBlocking, winogradConv, winogradVariant } from '../../../runtime/wasm/routines/winograd.js';
+import { vectorEdgeReads, V_GROUP_BYTES, winogradBlocking, winogradConv, winogradVariant, type WinogradOptions } from '../../../runtime/wasm/routines/winograd.js';
 import { groupLayout, groupTable, tileCount } from '../../../runtime/wasm/routines/winograd-tiles.js';
 import { apply1d, F2, F4, type WinogradVariant } from '../../../runtime/wasm/routines/winograd-transforms.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
@@ -267,9 +267,9 @@ interface Case {
  * variant), else (images below the size threshold, the other variant, a V bound) winogradConv on the
  * backend's routine context directly.
  */
-function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[], v: WinogradVariant, vGroupBytes?: number): Storage {
+function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[], v: WinogradVariant, options: Omit<WinogradOptions, 'variant'> = {}): Storage {
   const [, , OH, OW] = call.outDims;
-  if (convAlgorithm(call) === 'winograd' && winogradVariant(OH, OW) === v && vGroupBytes === undefined) {
+  if (convAlgorithm(call) === 'winograd' && winogradVariant(OH, OW) === v && options.vGroupBytes === undefined && options.edgeReads === undefined) {
     const before = be.stats.wasmRoutines;
     const [out] = runRoutineOn(be, call, inputs, [{ dtype: 'float32', size: sizeOf(call.outDims) }]);
     expect(be.stats.wasmRoutines).toBe(before + 1);
@@ -283,7 +283,7 @@ function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype
   });
   const out = be.allocate('float32', sizeOf(call.outDims));
   be.write(out, new Float32Array(sizeOf(call.outDims)).fill(Number.NaN));
-  winogradConv(ctx, call, out, bufs, undefined, { variant: v, vGroupBytes });
+  winogradConv(ctx, call, out, bufs, undefined, { ...options, variant: v });
   return be.read(out);
 }
 
@@ -313,7 +313,7 @@ describe.each(variants.flatMap((v) => cases.map((c) => ({ ...c, v, variant: v.na
     const { x, w, bias } = inputsFor(call, data, 1);
     const ref = reference(x, w, bias, call, v.m);
     const inputs = [x, w, ...(bias === undefined ? [] : [bias])].map((t) => ({ dtype: 'float32' as const, data: storage('float32', t) }));
-    const runs = [1, 2, 3].map((threads) => runWinograd(wasm(threads), call, inputs, v, vGroupBytes));
+    const runs = [1, 2, 3].map((threads) => runWinograd(wasm(threads), call, inputs, v, { vGroupBytes }));
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).toEqual(runs[0]);
     const rtol = WINOGRAD_RTOL[v.name];
@@ -326,6 +326,60 @@ describe.each(variants.flatMap((v) => cases.map((c) => ({ ...c, v, variant: v.na
       // F(4×4)'s G (⅙, 1/24 rounded) leaves the rest of the 6×6 tile window in each output's rounding error.
       expectWithin(runs[0], ref.y, ref.tileMax, rtol, 'relative to Σ_c ‖w_c‖₁·max|x_c| over the tile window');
     }
+  });
+});
+
+describe('wasm Winograd F(4×4) edge windows', () => {
+  // Two ways to read a window that reaches outside the image: whole vector rows from the (outside)
+  // window origin, zeroed by mask, where the memory around the input has room (vectorEdgeReads), or a
+  // gather by table. They load the same values, so the results must agree bit for bit.
+  it.each([
+    ['pad 1, 14×14 (every group at an edge)', conv3x3([2, 16, 14, 14], 20, [1, 1, 1, 1], true)],
+    ['asymmetric pads [2, 0, 1, 3], odd sizes', conv3x3([1, 17, 11, 9], 16, [2, 0, 1, 3], false)],
+    ['no pad, tiles cut by the bottom and right', conv3x3([1, 16, 13, 15], 18, [0, 0, 0, 0], true)],
+    ['a 2×3 image', conv3x3([1, 16, 2, 3], 16, [1, 1, 1, 1], true)],
+  ])('vector rows and the table gather agree (%s), 1 and 2 threads', (_, call) => {
+    const { x, w, bias } = inputsFor(call, 'mixed scales', 9);
+    const ref = reference(x, w, bias, call, 4);
+    const [N, C, H, W] = call.xDims;
+    const geo = { H, W, OH: call.outDims[2], OW: call.outDims[3], padTop: call.pads[0], padLeft: call.pads[1] };
+    const inputs = [x, w, ...(bias === undefined ? [] : [bias])].map((t) => ({ dtype: 'float32' as const, data: storage('float32', t) }));
+    for (const threads of [1, 2]) {
+      // A fresh heap with room below the input: the vector rows are taken (checked).
+      const be = new WasmBackend({ threads });
+      try {
+        be.allocate('float32', 16384);
+        const ctx = (be as unknown as { ctx: WasmRoutineContext }).ctx;
+        const bufs = inputs.map((t) => {
+          const b = be.allocate('float32', t.data.length);
+          be.write(b, t.data);
+          return b;
+        });
+        const run = (options: WinogradOptions): Storage => {
+          const out = be.allocate('float32', sizeOf(call.outDims));
+          be.write(out, new Float32Array(sizeOf(call.outDims)).fill(Number.NaN));
+          winogradConv(ctx, call, out, bufs, undefined, { ...options, variant: F4 });
+          return be.read(out);
+        };
+        const vector = run({});
+        expect(vectorEdgeReads(F4, geo, N * C, bufs[0].offset, ctx.heap.buffer.byteLength)).toBe(true);
+        expect(vector).toEqual(run({ edgeReads: 'gather' }));
+        expectWithin(vector, ref.y, ref.tileMax, WINOGRAD_RTOL.F4, 'relative to Σ_c ‖w_c‖₁·max|x_c| over the tile window');
+      } finally {
+        be.dispose();
+      }
+    }
+  });
+
+  it('reads by table where the vector rows would leave the memory', () => {
+    const geo = { H: 14, W: 14, OH: 14, OW: 14, padTop: 1, padLeft: 1 };
+    // The first tile's window starts a row and a column before the plane: 15 floats below it.
+    expect(vectorEdgeReads(F4, geo, 1, 60, 1 << 20)).toBe(true);
+    expect(vectorEdgeReads(F4, geo, 1, 56, 1 << 20)).toBe(false);
+    // The last tile's window (rows and columns 11–16) is read up to 24 bytes from its row 16, column 11.
+    const end = (16 * 14 + 11) * 4 + 24;
+    expect(vectorEdgeReads(F4, geo, 2, 64, 64 + 14 * 14 * 4 + end)).toBe(true);
+    expect(vectorEdgeReads(F4, geo, 2, 64, 64 + 14 * 14 * 4 + end - 1)).toBe(false);
   });
 });
 
