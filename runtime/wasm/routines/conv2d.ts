@@ -33,6 +33,14 @@ const PARALLEL_MIN_MACS = 1 << 18;
  */
 const WINOGRAD_MIN_CHANNELS = 16;
 const WINOGRAD_MIN_TILES = 16;
+/**
+ * A batched Winograd call whose output shares storage with an epilogue operand writes its raw results
+ * to scratch of the output's size, up to this many bytes, and runs the epilogue as a second pass,
+ * rather than staging it: staging keeps the tiles image by image (winograd.ts, batchTiles), which
+ * costs ResNet-18's 7×7 layer at batch 8 F(4×4) (4 tiles an image, half a panel) — its outputs are
+ * 0.8 MiB.
+ */
+const WINOGRAD_RAW_SCRATCH_BYTES = 1 << 20;
 
 export type ConvAlgorithm = 'winograd' | 'im2col' | 'direct';
 
@@ -65,11 +73,13 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
   const extras = inputs.slice(call.hasBias ? 3 : 2);
   // Every path can apply the epilogue as it stores (epilogue-stage.ts), so the output may share storage
   // with an epilogue operand (the memory plan writes a conv over a residual that dies there). Winograd
-  // stages only then, or for a non-float32 output (raw results would need an output-sized scratch):
-  // its staged epilogue runs once per output channel and tile block, and measured 1.5–3.5% slower
-  // than raw stores and one pass on 64 → 64 at 56×56 and 128 → 128 at 28×28 (1 thread, batch 1).
+  // stages only then, or for a non-float32 output (raw results would need an output-sized scratch),
+  // and not for a batch with small outputs (WINOGRAD_RAW_SCRATCH_BYTES): its staged epilogue runs once
+  // per output channel and tile block, and measured 1.5–3.5% slower than raw stores and one pass on
+  // 64 → 64 at 56×56 and 128 → 128 at 28×28 (1 thread, batch 1).
   const aliased = extras.some((e) => overlaps(e, out));
-  const stage = epilogue !== undefined && (algorithm !== 'winograd' || aliased || out.dtype !== 'float32');
+  const rawScratch = algorithm === 'winograd' && nb > 1 && 4 * nb * M * P <= WINOGRAD_RAW_SCRATCH_BYTES;
+  const stage = epilogue !== undefined && (algorithm !== 'winograd' || ((aliased || out.dtype !== 'float32') && !rawScratch));
   const staged = stage ? stageEpilogue(ctx, epilogue, extras, out) : undefined;
   const raw = epilogue === undefined || staged !== undefined ? out : rawTarget(ctx, out, extras, nb * M * P);
   try {

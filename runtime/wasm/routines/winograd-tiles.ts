@@ -3,7 +3,9 @@
 // (m+2)×(m+2) input window at (m·ty − padTop, m·tx − padLeft). The wasm kernel works on groups of four
 // consecutive tiles (one per f32x4 lane); for each group this file precomputes, once per call, where
 // each lane's inputs are (or that they are padding, read as zero) and which of its outputs exist, so
-// the kernel needs no bounds arithmetic per channel. Windows reaching past the bottom/right edge only
+// the kernel needs no bounds arithmetic per channel. The tiles are one image's, or (TileBatch) the
+// images' tiles one after another, so that a block of tiles may span images: the offsets then include
+// the lane's image. Windows reaching past the bottom/right edge only
 // feed outputs past it, which are never stored, so zero-filling them is right for any (asymmetric)
 // padding and odd output sizes.
 
@@ -11,11 +13,14 @@ import type { WinogradVariant } from './winograd-transforms.js';
 
 /** Byte layout of one group record (i32 fields) for windows of a×a inputs (a = m + 2). */
 export interface GroupLayout {
-  /** [a² window positions r·a + c][4 lanes]: byte offset of the input in its channel plane (0 outside). */
+  /**
+   * [a² window positions r·a + c][4 lanes]: byte offset of the input in its channel plane (0 outside);
+   * in a batch sequence, from the channel's plane in image 0 (the lane's image's inStride included).
+   */
   readonly inOffset: number;
   /** [a²][4]: −1 where the input is inside the image, 0 where it is padding (ANDed into the value). */
   readonly inMask: number;
-  /** [4 lanes]: byte offset of the tile's top-left output in its output plane. */
+  /** [4 lanes]: byte offset of the tile's top-left output in its output plane (plus the image's outStride). */
   readonly outOffset: number;
   /** [4 lanes]: bit m·i + k set when output (m·ty + i, m·tx + k) exists. */
   readonly outBits: number;
@@ -70,6 +75,18 @@ export interface TileGeometry {
   readonly padLeft: number;
 }
 
+/**
+ * A tile sequence over `count` images (tile T is tile T mod n of image ⌊T / n⌋, n an image's tiles):
+ * an image's input starts inStride bytes after the previous one's, its output outStride bytes.
+ */
+export interface TileBatch {
+  readonly count: number;
+  readonly inStride: number;
+  readonly outStride: number;
+}
+
+const ONE_IMAGE: TileBatch = { count: 1, inStride: 0, outStride: 0 };
+
 export const tileRows = (g: TileGeometry, m: number): number => Math.ceil(g.OH / m);
 export const tileCols = (g: TileGeometry, m: number): number => Math.ceil(g.OW / m);
 export const tileCount = (g: TileGeometry, m: number): number => tileRows(g, m) * tileCols(g, m);
@@ -79,25 +96,26 @@ const cache = new Map<string, Int32Array>();
 const CACHE_ENTRIES = 32;
 
 /** groupTable, computed once per geometry (the result is shared: never write to it). */
-export function cachedGroupTable(v: WinogradVariant, g: TileGeometry, groups: number): Int32Array {
-  const key = `${v.name},${g.H},${g.W},${g.OH},${g.OW},${g.padTop},${g.padLeft},${groups}`;
+export function cachedGroupTable(v: WinogradVariant, g: TileGeometry, groups: number, batch: TileBatch = ONE_IMAGE): Int32Array {
+  const key = `${v.name},${g.H},${g.W},${g.OH},${g.OW},${g.padTop},${g.padLeft},${groups},${batch.count},${batch.inStride},${batch.outStride}`;
   let t = cache.get(key);
   if (t === undefined) {
     if (cache.size >= CACHE_ENTRIES) cache.clear();
-    t = groupTable(v, g, groups);
+    t = groupTable(v, g, groups, batch);
     cache.set(key, t);
   }
   return t;
 }
 
-/** Group records for tiles [0, 4·groups) of one image; tiles past the last one are all padding. */
-export function groupTable(v: WinogradVariant, g: TileGeometry, groups: number): Int32Array {
+/** Group records for tiles [0, 4·groups) of one image or of a batch; tiles past the last one are all padding. */
+export function groupTable(v: WinogradVariant, g: TileGeometry, groups: number, batch: TileBatch = ONE_IMAGE): Int32Array {
   const L = groupLayout(v);
   const { m, a } = v;
   const fields = L.bytes / 4;
   const t = new Int32Array(groups * fields);
   const TW = tileCols(g, m);
-  const nTiles = tileCount(g, m);
+  const perImage = tileCount(g, m);
+  const nTiles = perImage * batch.count;
   const allBits = 2 ** (m * m) - 1;
   for (let q = 0; q < groups; q++) {
     const rec = q * fields;
@@ -105,26 +123,31 @@ export function groupTable(v: WinogradVariant, g: TileGeometry, groups: number):
     let allIn = true;
     let allOut = true;
     for (let l = 0; l < 4; l++) {
-      const tile = 4 * q + l;
-      const valid = tile < nTiles;
+      const T = 4 * q + l;
+      const valid = T < nTiles;
+      const image = Math.floor(T / perImage);
+      const tile = T - image * perImage;
       const ty = Math.floor(tile / TW);
       const tx = tile - ty * TW;
-      if (!valid || ty !== Math.floor((4 * q) / TW)) sameRow = false;
+      const first = 4 * q - Math.floor((4 * q) / perImage) * perImage;
+      if (!valid || image !== Math.floor((4 * q) / perImage) || ty !== Math.floor(first / TW)) sameRow = false;
+      const inBase = image * batch.inStride;
+      const outBase = image * batch.outStride;
       const iy0 = m * ty - g.padTop;
       const ix0 = m * tx - g.padLeft;
       for (let r = 0; r < a; r++) {
         for (let c = 0; c < a; c++) {
           const inside = valid && iy0 + r >= 0 && iy0 + r < g.H && ix0 + c >= 0 && ix0 + c < g.W;
           if (!inside) allIn = false;
-          t[rec + L.inOffset / 4 + (r * a + c) * 4 + l] = inside ? ((iy0 + r) * g.W + ix0 + c) * 4 : 0;
+          t[rec + L.inOffset / 4 + (r * a + c) * 4 + l] = inside ? inBase + ((iy0 + r) * g.W + ix0 + c) * 4 : 0;
           t[rec + L.inMask / 4 + (r * a + c) * 4 + l] = inside ? -1 : 0;
         }
       }
       let bits = 0;
       for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) if (valid && m * ty + i < g.OH && m * tx + k < g.OW) bits |= 1 << (m * i + k);
       if (bits !== allBits) allOut = false;
-      t[rec + L.outOffset / 4 + l] = valid ? (m * ty * g.OW + m * tx) * 4 : 0;
-      t[rec + L.winOffset / 4 + l] = valid ? (iy0 * g.W + ix0) * 4 : 0;
+      t[rec + L.outOffset / 4 + l] = valid ? outBase + (m * ty * g.OW + m * tx) * 4 : 0;
+      t[rec + L.winOffset / 4 + l] = valid ? inBase + (iy0 * g.W + ix0) * 4 : 0;
       t[rec + L.outBits / 4 + l] = bits;
     }
     const sideBySide = v.name === 'F2' ? sameRow : true;

@@ -68,13 +68,22 @@ export interface WinogradBlocking {
 }
 
 /**
- * The variant for output images of OH×OW: the one whose per-image GEMM columns (tiles rounded up to the
- * 8-tile panel) times ξ are fewer (ties: F(2×2), the more accurate).
+ * The variant for `images` output images of OH×OW whose tiles form one sequence (1: blocks per image):
+ * the one whose GEMM columns (the sequence's tiles rounded up to the 8-tile panel) times ξ are fewer
+ * (ties: F(2×2), the more accurate). At 7×7, F(2×2) for one image (16 tiles × 16 against 4 → 8 × 36),
+ * F(4×4) for 8 in one sequence (128 × 16 against 32 × 36).
  */
-export function winogradVariant(OH: number, OW: number): WinogradVariant {
-  const cost = (v: WinogradVariant): number => roundUp(tileCount({ H: OH, W: OW, OH, OW, padTop: 0, padLeft: 0 }, v.m), PANEL) * v.xi;
+export function winogradVariant(OH: number, OW: number, images = 1): WinogradVariant {
+  const cost = (v: WinogradVariant): number => roundUp(images * tileCount({ H: OH, W: OW, OH, OW, padTop: 0, padLeft: 0 }, v.m), PANEL) * v.xi;
   return cost(F4) < cost(F2) ? F4 : F2;
 }
+
+/**
+ * Whether a call's tiles run as one sequence over its images (blocks may span images: no panel
+ * padding per image) rather than image by image: always, except with a staged epilogue, whose stage
+ * mirrors the output rows of one image's tile block (epilogue-stage.ts).
+ */
+export const batchTiles = (images: number, staged: StagedEpilogue | undefined): boolean => images > 1 && staged === undefined;
 
 /** Tile blocks sized for L2; the smaller transformed operand shared; M split only to give threads units. */
 export function winogradBlocking(v: WinogradVariant, C: number, M: number, nTiles: number, images: number, threads: number, vGroupBytes = V_GROUP_BYTES): WinogradBlocking {
@@ -131,13 +140,17 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
   const M = call.wDims[0];
   const [, , OH, OW] = call.outDims;
   const geo: TileGeometry = { H, W, OH, OW, padTop: call.pads[0], padLeft: call.pads[1] };
-  const v = options.variant ?? winogradVariant(OH, OW);
+  // One tile sequence over the batch (the module then sees one image of nb·tiles tiles, the table's
+  // offsets holding each tile's image), or blocks image by image.
+  const sequence = batchTiles(nb, staged);
+  const v = options.variant ?? winogradVariant(OH, OW, sequence ? nb : 1);
   const XI = v.xi;
   const GROUP = groupLayout(v);
-  const nTiles = tileCount(geo, v.m);
+  const images = sequence ? 1 : nb;
+  const nTiles = tileCount(geo, v.m) * (sequence ? nb : 1);
   const TW = tileCols(geo, v.m);
   const threads = ctx.pool.threads;
-  const b = winogradBlocking(v, C, M, nTiles, nb, threads, options.vGroupBytes);
+  const b = winogradBlocking(v, C, M, nTiles, images, threads, options.vGroupBytes);
   const { Tp, nTB, MB } = b;
   const Cp = roundUp(C, 4);
   const heap = ctx.heap;
@@ -160,7 +173,8 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
   const table = heap.alloc(groups * GROUP.bytes);
   const scratch = heap.alloc(threads * stride);
   try {
-    heap.i32(table, (groups * GROUP.bytes) / 4).set(cachedGroupTable(v, geo, groups));
+    const batch = sequence ? { count: nb, inStride: C * H * W * 4, outStride: M * OH * OW * 4 } : undefined;
+    heap.i32(table, (groups * GROUP.bytes) / 4).set(cachedGroupTable(v, geo, groups, batch));
     // The memory only grows, so its size after the allocations above holds for the whole call.
     const guarded = options.edgeReads !== 'gather' && vectorEdgeReads(v, geo, nb * C, x.offset, heap.buffer.byteLength) ? 1 : 0;
     const p = {
@@ -171,10 +185,10 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
     const fn = (name: (typeof WINOGRAD_EXPORTS)[number]): number => WINOGRAD_EXPORTS.indexOf(name);
     if (filtersShared) {
       ctx.pool.run(mod, fn('weights'), M, Math.max(1, Math.ceil(4096 / C)), ctx.params([w.offset, U, C, Cp]), parallel);
-      ctx.pool.run(mod, fn('tiles'), nb * nTB * b.nMC, 1, ctx.params(winogradConvParams(p)), parallel);
+      ctx.pool.run(mod, fn('tiles'), images * nTB * b.nMC, 1, ctx.params(winogradConvParams(p)), parallel);
       return;
     }
-    const blocks = nb * nTB;
+    const blocks = images * nTB;
     for (let b0 = 0; b0 < blocks; b0 += b.groupBlocks) {
       const nBlk = Math.min(b.groupBlocks, blocks - b0);
       // Pass 1 splits channels only as far as needed to give every thread a few units.

@@ -64,6 +64,12 @@ describe('winogradVariant', () => {
     expect(winogradVariant(7, 7)).toBe(F2);
     expect(winogradVariant(1, 40)).toBe(F2);
   });
+  it('counts the tiles of a batch run as one sequence: F(4×4) for eight 7×7 images', () => {
+    // 8 × 4 = 32 tiles × 36 = 1152 against 128 × 16 = 2048; two images: 8 × 36 = 288 against 32 × 16 = 512.
+    expect(winogradVariant(7, 7, 8)).toBe(F4);
+    expect(winogradVariant(7, 7, 2)).toBe(F4);
+    expect(winogradVariant(2, 3, 8)).toBe(F2);
+  });
 });
 
 const variants = [F2, F4];
@@ -115,6 +121,50 @@ describe.each(variants)('Winograd transforms and tiles ($name)', (v) => {
       if (t[q * f + L.fastOut / 4] === 1) expect([0, 1, 2, 3].map((l) => t[q * f + L.outBits / 4 + l])).toEqual([all, all, all, all]);
     }
     expect(stored).toEqual(new Array<number>(OH * OW).fill(1));
+  });
+});
+
+describe.each(variants)('Winograd tile sequences over a batch ($name)', (v) => {
+  it('store every output of every image once, at its image\'s offsets, with groups straddling images', () => {
+    // 25 F(2×2) or 9 F(4×4) tiles an image: groups of 4 straddle images.
+    const geo = { H: 9, W: 9, OH: 9, OW: 9, padTop: 1, padLeft: 1 };
+    const images = 3;
+    const inStride = 4 * 5 * geo.H * geo.W;
+    const outStride = 4 * 6 * geo.OH * geo.OW;
+    const perImage = tileCount(geo, v.m);
+    const groups = Math.ceil((images * perImage) / 4) + 1;
+    const t = groupTable(v, geo, groups, { count: images, inStride, outStride });
+    const L = groupLayout(v);
+    const f = L.bytes / 4;
+    const stored = new Array<number>(images * outStride / 4).fill(0);
+    let straddling = 0;
+    for (let q = 0; q < groups; q++) {
+      const imagesOf = new Set<number>();
+      for (let l = 0; l < 4; l++) {
+        const T = 4 * q + l;
+        const origin = t[q * f + L.outOffset / 4 + l] / 4;
+        const bits = t[q * f + L.outBits / 4 + l];
+        if (T < images * perImage) imagesOf.add(Math.floor(T / perImage));
+        for (let b = 0; b < v.m * v.m; b++) if (bits & (1 << b)) stored[origin + Math.floor(b / v.m) * geo.OW + (b % v.m)]++;
+        for (let p = 0; p < v.xi; p++) {
+          const off = t[q * f + L.inOffset / 4 + 4 * p + l];
+          if (t[q * f + L.inMask / 4 + 4 * p + l] === 0) expect(off).toBe(0);
+          // Inside its own image's planes (channel 0's, here).
+          else expect(off - Math.floor(T / perImage) * inStride).toBeLessThan(4 * geo.H * geo.W);
+        }
+      }
+      if (imagesOf.size > 1) {
+        straddling++;
+        // Tiles of two images are never read or stored side by side.
+        if (v === F2) expect(t[q * f + L.fastIn / 4]).toBe(0);
+      }
+    }
+    expect(straddling).toBeGreaterThan(0);
+    for (let n = 0; n < images; n++) {
+      const plane = stored.slice((n * outStride) / 4, (n * outStride) / 4 + geo.OH * geo.OW);
+      expect(plane).toEqual(new Array<number>(geo.OH * geo.OW).fill(1));
+    }
+    expect(stored.reduce((a, b) => a + b, 0)).toBe(images * geo.OH * geo.OW);
   });
 });
 
@@ -306,6 +356,8 @@ const cases: Case[] = [
   },
   { name: 'ResNet stage-2 shape, every F(4×4) tile whole', call: conv3x3([1, 64, 28, 28], 32, [1, 1, 1, 1], true), data: 'offset 100' },
   { name: '14×14 image, F(4×4) tiles cut by the edge', call: conv3x3([2, 24, 14, 14], 40, [1, 1, 1, 1], false), data: 'mixed scales' },
+  { name: 'batch of 3 run as one tile sequence, blocks and groups straddling images', call: conv3x3([3, 20, 9, 9], 24, [1, 1, 1, 1], true), data: 'offset 100' },
+  { name: 'batch of 8 at 7×7 (ResNet layer 4 shape, F(4×4) by the batch rule)', call: conv3x3([8, 32, 7, 7], 40, [1, 1, 1, 1], true), data: 'mixed scales' },
 ];
 
 describe.each(variants.flatMap((v) => cases.map((c) => ({ ...c, v, variant: v.name }))))('wasm Winograd $variant conv2d: $name ($data)', ({ call, data, vGroupBytes, v }) => {
@@ -400,16 +452,19 @@ describe.each(variants)('wasm Winograd $name conv2d blocking', (v) => {
 });
 
 describe('wasm Winograd conv2d with a fused epilogue', () => {
-  // 9×10 outputs take F(2×2), 16×18 F(4×4) (winogradVariant).
+  // Small outputs of a batch: raw results into scratch and one epilogue pass, the two images' tiles one
+  // sequence (1×40 outputs take F(2×2), 16×18 F(4×4): winogradVariant); outputs past
+  // WINOGRAD_RAW_SCRATCH_BYTES into float64: a staged epilogue, the tiles image by image.
   it.each([
-    ['float32', 'F2', [2, 24, 9, 10]],
-    ['float64', 'F2', [2, 24, 9, 10]],
-    ['float32', 'F4', [2, 24, 16, 18]],
-    ['float64', 'F4', [2, 24, 16, 18]],
-  ] as const)('applies BN scale/shift + residual + relu into %s (%s)', (outDtype, name, xDims) => {
+    ['float32', 'F2', [2, 24, 1, 40], 2],
+    ['float64', 'F2', [2, 24, 1, 40], 2],
+    ['float32', 'F4', [2, 24, 16, 18], 2],
+    ['float64', 'F4', [2, 24, 16, 18], 2],
+    ['float64', 'F4', [2, 16, 96, 96], 1],
+  ] as const)('applies BN scale/shift + residual + relu into %s (%s)', (outDtype, name, xDims, sequence) => {
     const v = name === 'F2' ? F2 : F4;
     const call = conv3x3([...xDims], 20, [1, 1, 1, 1], true);
-    expect(winogradVariant(call.outDims[2], call.outDims[3])).toBe(v);
+    expect(winogradVariant(call.outDims[2], call.outDims[3], sequence)).toBe(v);
     const od = call.outDims;
     const cdims = [20, 1, 1];
     const epilogue = {
