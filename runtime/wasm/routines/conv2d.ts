@@ -4,10 +4,10 @@
 // stride 2: the 7×7/2 ResNet stem went from 9.3 to 6.6 ms), then the GEMM micro-kernel multiplies
 // the group's weights [M/G × C/G·kH·kW] by them, starting from the bias. Groups with fewer than 4
 // output channels (depthwise) use the direct kernel instead (conv-direct.ts); large enough 3×3
-// stride-1 convolutions use Winograd F(4×4, 3×3) or F(2×2, 3×3) (winograd.ts). A fused epilogue runs on each staged
-// block as the path stores it (epilogue-stage.ts), except where a second pass over raw results is
-// legal and cheaper: Winograd with a float32 output that shares no storage with an epilogue operand
-// (see wasmConv2d), and an epilogue without a wasm form. Non-float32 operands return false (the
+// stride-1 convolutions use Winograd F(4×4, 3×3) or F(2×2, 3×3) (winograd.ts). A fused epilogue runs
+// on each staged block as the path stores it (epilogue-stage.ts), except where a second pass over raw
+// results is legal and cheaper: Winograd with a float32 output that shares no storage with an epilogue
+// operand, or a batch with small outputs (see wasmConv2d), and an epilogue without a wasm form. Non-float32 operands return false (the
 // backend runs the CPU routine).
 
 import type { RoutineCall } from '../../../ops/kernel-ir.js';

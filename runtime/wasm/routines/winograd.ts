@@ -4,13 +4,15 @@
 // transforms and a larger float32 error (bounded in the tests). `winogradVariant` picks the one whose
 // GEMMs do fewer multiplies, counting the tile panels' padding: F(4×4) wherever an image has enough
 // tiles (ResNet's 56², 28² and 14² stages), F(2×2) on small images (7×7: 16 tiles against 4, which
-// would fill half an 8-tile panel).
+// would fill half an 8-tile panel). The tiles of a batch run as one sequence (batchTiles: a block may
+// span images), so its panels are padded once per call rather than once per image, and eight 7×7
+// images take F(4×4).
 //
 // Every filter and every input tile is transformed exactly once per call (repeating either transform
 // per unit of work cost 10–25% in an earlier version), so one of the two transformed operands must be
 // held whole while the other is produced a block at a time. The call holds whichever is smaller:
-//   filters shared  U (ξ·M·C floats, ξ = 16 or 36) once, then units of (image, tile block, output-channel chunk)
-//                   transform their tiles into per-thread V and run the 16 GEMMs and output transform
+//   filters shared  U (ξ·M·C floats, ξ = 16 or 36) once, then units of (tile block, output-channel
+//                   chunk) transform their tiles into per-thread V and run the ξ GEMMs and output transform
 //                   ('tiles' in winograd-module.ts): early ResNet stages, many tiles and few channels;
 //   inputs shared   V of a group of tile blocks (ξ·C·tiles floats, at most V_GROUP_BYTES), then units
 //                   of MB output channels transform their own filters into per-thread U and run every
