@@ -4,7 +4,7 @@
 // U[ξ] [rows × C] · V[ξ] [C × tiles], one per position of the a×a transformed tile, with the GEMM
 // micro-kernel (gemm.ts), and the output transform of each product tile back to m×m outputs
 // (Y = Aᵀ m A) plus the bias. Which transformed operand is held whole is winograd.ts's choice. Layouts:
-//   U       [M][ξ][Cp] float32 (Cp = C rounded up to 4; the padding columns are never read): one
+//   U       [M][ξ][Cp] float32 (Cp ≥ C: winograd.ts's filterColumns; the padding columns are never read): one
 //           channel's ξ transformed filters together, so the transform writes one region per m
 //           (all M shared, or one row block per thread)
 //   V       [ξ][Tp/8 panels][C][8] per tile block — per ξ a B operand packed as gemm.ts packs B

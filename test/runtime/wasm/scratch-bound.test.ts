@@ -24,7 +24,7 @@ import { GraphSession } from '../../../runtime/graph-session.js';
 import { ALIGN } from '../../../runtime/wasm/heap.js';
 import { MAX_BLOCK, PACKED_TARGET_BYTES } from '../../../runtime/wasm/routines/conv2d.js';
 import { EPILOGUE_ROWS, PANEL, TILE_TMP_BYTES } from '../../../runtime/wasm/routines/gemm.js';
-import { MAX_ROWS, MAX_TILES, MIN_ROWS, MIN_TILES, ROW_BLOCK, U_ROWS_BYTES, V_TARGET_BYTES, winogradVariant } from '../../../runtime/wasm/routines/winograd.js';
+import { filterColumns, MAX_ROWS, MAX_TILES, MIN_ROWS, MIN_TILES, ROW_BLOCK, U_ROWS_BYTES, V_TARGET_BYTES, winogradVariant } from '../../../runtime/wasm/routines/winograd.js';
 import { SCRATCH_HEAD_BYTES } from '../../../runtime/wasm/routines/winograd-module.js';
 import { groupLayout } from '../../../runtime/wasm/routines/winograd-tiles.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
@@ -39,7 +39,7 @@ const slack = (allocs: number): number => allocs * ALIGN + 256;
 function winogradBound(N: number, C: number, M: number, S: number, threads: number): number {
   const v = winogradVariant(S, S);
   const XI = v.xi;
-  const Cp = up(C, 4);
+  const Cp = filterColumns(C);
   const TW = Math.ceil(S / v.m);
   const tiles = TW ** 2;
   const shared = Math.min(XI * F * M * Cp, XI * F * C * N * (tiles + MAX_TILES - 1));

@@ -11,7 +11,7 @@ import { sizeOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
 import { convAlgorithm } from '../../../runtime/wasm/routines/conv2d.js';
 import type { WasmRoutineContext } from '../../../runtime/wasm/routines/context.js';
-import { vectorEdgeReads, V_GROUP_BYTES, winogradBlocking, winogradConv, winogradVariant, type WinogradOptions } from '../../../runtime/wasm/routines/winograd.js';
+import { filterColumns, vectorEdgeReads, V_GROUP_BYTES, winogradBlocking, winogradConv, winogradVariant, type WinogradOptions } from '../../../runtime/wasm/routines/winograd.js';
 import { groupLayout, groupTable, tileCount } from '../../../runtime/wasm/routines/winograd-tiles.js';
 import { apply1d, F2, F4, type WinogradVariant } from '../../../runtime/wasm/routines/winograd-transforms.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
@@ -175,8 +175,11 @@ describe('Winograd blocking', () => {
     expect(winogradBlocking(F2, 128, 128, 196, 1, 2)).toEqual({ shared: 'filters', Tp: 16, nTB: 13, MB: 16, MC: 128, nMC: 1, groupBlocks: 0 });
     // 256 → 256 at 14×14: U 4 MiB > V 4 blocks × 256 KiB; per-thread U of 16 rows × 16 × 256 floats = 256 KiB.
     expect(winogradBlocking(F2, 256, 256, 49, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 4, MB: 16, MC: 0, nMC: 0, groupBlocks: 4 });
-    // 512 → 512 at 7×7: one 512 KiB block per image, 8 rows of filters (256 KiB); batch 8 fits V_GROUP_BYTES (4 MiB).
-    expect(winogradBlocking(F2, 512, 512, 16, 1, 2)).toEqual({ shared: 'inputs', Tp: 16, nTB: 1, MB: 8, MC: 0, nMC: 0, groupBlocks: 1 });
+    // 512 → 512 at 7×7: one 512 KiB block per image, 4 rows of filters (16 × 516 floats each: filterColumns
+    // pads the 2 KiB rows; 8 would pass 256 KiB); batch 8 fits V_GROUP_BYTES (4 MiB).
+    expect(filterColumns(512)).toBe(516);
+    expect(filterColumns(37)).toBe(40);
+    expect(winogradBlocking(F2, 512, 512, 16, 1, 2)).toEqual({ shared: 'inputs', Tp: 16, nTB: 1, MB: 4, MC: 0, nMC: 0, groupBlocks: 1 });
     expect(winogradBlocking(F2, 512, 512, 16, 8, 1).groupBlocks).toBe(V_GROUP_BYTES / (16 * 4 * 512 * 16));
     expect(winogradBlocking(F2, 512, 512, 16, 9, 1).groupBlocks).toBe(8);
     expect(winogradBlocking(F2, 37, 37, 3, 1, 2)).toEqual({ shared: 'inputs', Tp: 8, nTB: 1, MB: 32, MC: 0, nMC: 0, groupBlocks: 1 });
@@ -358,6 +361,7 @@ const cases: Case[] = [
   { name: '14×14 image, F(4×4) tiles cut by the edge', call: conv3x3([2, 24, 14, 14], 40, [1, 1, 1, 1], false), data: 'mixed scales' },
   { name: 'batch of 3 run as one tile sequence, blocks and groups straddling images', call: conv3x3([3, 20, 9, 9], 24, [1, 1, 1, 1], true), data: 'offset 100' },
   { name: 'batch of 8 at 7×7 (ResNet layer 4 shape, F(4×4) by the batch rule)', call: conv3x3([8, 32, 7, 7], 40, [1, 1, 1, 1], true), data: 'mixed scales' },
+  { name: '512 channels: filter rows padded to 516 columns (filterColumns)', call: conv3x3([1, 512, 7, 7], 24, [1, 1, 1, 1], true), data: 'offset 100' },
 ];
 
 describe.each(variants.flatMap((v) => cases.map((c) => ({ ...c, v, variant: v.name }))))('wasm Winograd $variant conv2d: $name ($data)', ({ call, data, vGroupBytes, v }) => {
