@@ -7,9 +7,10 @@
 //   U       [M][ξ][Cp] float32 (Cp ≥ C: winograd.ts's filterColumns; the padding columns are never read): one
 //           channel's ξ transformed filters together, so the transform writes one region per m
 //           (all M shared, or one row block per thread)
-//   V       [ξ][Tp/8 panels][C][8] per tile block — per ξ a B operand packed as gemm.ts packs B
+//   V       [ξ][Tp/8 panels][C][8] per tile block, ξ-th at vXi bytes (winograd.ts's rowStride) —
+//           per ξ a B operand packed as gemm.ts packs B
 //           (one block per thread, or a group of blocks shared)
-//   m       [ξ][MB][Tp] — the products of one block of MB output channels (per thread)
+//   m       [ξ][MB][Tp], ξ-th at mXi bytes — the products of one block of MB output channels (per thread)
 // Each output element is computed by one unit in a fixed order (transform, a C-term dot product in
 // channel order, transform), so results never depend on the blocking, the grouping or the thread count.
 
@@ -135,7 +136,7 @@ function weightsDriver(v: WinogradVariant, filters: number): FunctionBuilder {
 
 const CONV_PARAMS = [
   'x', 'w', 'U', 'V', 'bias', 'out', 'C', 'H', 'W', 'M', 'OH', 'OW', 'TW', 'Cp', 'nTiles', 'nTB', 'nMC', 'MC', 'MB', 'Tp', 'table',
-  'guarded', 'b0', 'nBlk', 'CC', 'nCC', 'scratchBase', 'scratchStride', 'vAt', 'mAt', 'uAt', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords',
+  'vXi', 'mXi', 'guarded', 'b0', 'nBlk', 'CC', 'nCC', 'scratchBase', 'scratchStride', 'vAt', 'mAt', 'uAt', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords',
 ] as const;
 export type WinogradConvParams = Readonly<Record<(typeof CONV_PARAMS)[number], number>>;
 export const winogradConvParams = (p: WinogradConvParams): number[] => CONV_PARAMS.map((k) => p[k]);
@@ -178,10 +179,10 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
   f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').tee(scratch).set(tileTmp);
   f.get(scratch).get(P.mAt).op('i32.add').set(mBuf);
   f.get(scratch).get(P.uAt).op('i32.add').set(uBuf);
-  f.get(P.Tp).i32(3).op('i32.shr_u').get(P.C).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').set(vXi);
+  f.get(P.vXi).set(vXi);
   f.get(vXi).i32(XI).op('i32.mul').set(vBlock);
   f.get(vXi).i32(a).op('i32.mul').set(vXiSide);
-  f.get(P.MB).get(P.Tp).op('i32.mul').i32(4).op('i32.mul').set(mXi);
+  f.get(P.mXi).set(mXi);
   f.get(P.Cp).i32(4).op('i32.mul').set(uXi);
   f.get(uXi).i32(XI).op('i32.mul').set(rsA);
   f.get(P.Tp).i32(4).op('i32.mul').set(ldc);

@@ -10,7 +10,9 @@
 //             per thread: edge tile + max(a block's V (≤ max(V_TARGET_BYTES, ξ·C·MIN_TILES floats))
 //             + its products (ξ·ROW_BLOCK·MAX_TILES floats), a row block's U (≤ max(U_ROWS_BYTES,
 //             ξ·MIN_ROWS·Cp floats)) + its products (ξ·MAX_ROWS·MAX_TILES floats)) + the epilogue's
-//             stage (m output rows per tile row a block spans) and params; the tile table.
+//             stage (m output rows per tile row a block spans) and params; the tile table. V's and the
+//             products' ξ slices may each be a cache line longer (sliceStride), U's rows 4 floats
+//             (filterColumns).
 //   im2col    per thread: edge tile + tables (9 bytes per column) + packed panels (≤ max(PACKED_TARGET_BYTES,
 //             K·PANEL floats)) + the epilogue's stage (EPILOGUE_ROWS × MAX_BLOCK floats) + params.
 // Every allocation is rounded up to ALIGN; float32 copies of the epilogue's float64 per-channel BN
@@ -42,9 +44,10 @@ function winogradBound(N: number, C: number, M: number, S: number, threads: numb
   const Cp = filterColumns(C);
   const TW = Math.ceil(S / v.m);
   const tiles = TW ** 2;
-  const shared = Math.min(XI * F * M * Cp, XI * F * C * N * (tiles + MAX_TILES - 1));
-  const filtersShared = Math.max(V_TARGET_BYTES, XI * F * C * MIN_TILES) + XI * F * ROW_BLOCK * MAX_TILES;
-  const inputsShared = Math.max(U_ROWS_BYTES, XI * F * MIN_ROWS * Cp) + XI * F * MAX_ROWS * MAX_TILES;
+  const line = 64 * XI;
+  const shared = Math.min(XI * F * M * Cp, XI * F * C * N * (tiles + MAX_TILES - 1) + line * Math.ceil((N * tiles) / MIN_TILES));
+  const filtersShared = Math.max(V_TARGET_BYTES, XI * F * C * MIN_TILES) + XI * F * ROW_BLOCK * MAX_TILES + 2 * line;
+  const inputsShared = Math.max(U_ROWS_BYTES, XI * F * MIN_ROWS * Cp) + XI * F * MAX_ROWS * MAX_TILES + line;
   const stage = v.m * (Math.floor((MAX_TILES - 1) / TW) + 2) * S * F;
   const perThread = SCRATCH_HEAD_BYTES + Math.max(filtersShared, inputsShared) + stage;
   const table = ((tiles + MAX_TILES) / 4) * groupLayout(v).bytes;
