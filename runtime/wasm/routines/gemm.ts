@@ -208,6 +208,9 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
   const ky = f.local('i32');
   const kx = f.local('i32');
   const fastGroup = f.local('i32');
+  /** The group's first column's window origin (input row and column). */
+  const iy0 = f.local('i32');
+  const ix0 = f.local('i32');
   const src = f.local('i32');
   const srcX = f.local('i32');
   const plane = f.local('i32');
@@ -310,8 +313,8 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
           f.get(c).get(cols).op('i32.ge_u').brIf(cd);
           f.get(packed).get(c).i32(3).op('i32.shr_u').get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
           f.get(c).i32(7).op('i32.and').i32(4).op('i32.mul').op('i32.add').set(dst);
-          f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(oy);
-          f.get(ixTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(p);
+          f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(iy0);
+          f.get(ixTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(ix0);
           f.get(fastTab).get(c).op('i32.add').mem('i32.load').set(fastGroup);
           /** The generic form of one tap for the group's 4 columns: each lane's (iy, ix) from the tables, 0 outside. */
           const tapByLane = (): void => {
@@ -340,7 +343,7 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
             f.get(P.H).op('i32.mul').get(P.W).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(plane);
             forUp(f, ky, () => void f.i32(0), () => void f.get(P.kh), 1, () => {
               f.get(ky).get(P.dh).op('i32.mul').set(dy);
-              f.get(oy).get(dy).op('i32.add').set(iy);
+              f.get(iy0).get(dy).op('i32.add').set(iy);
               f.get(fastGroup).get(iy).get(P.H).op('i32.lt_u').op('i32.and');
               f.if(
                 () => {
@@ -348,8 +351,8 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
                   // first column's input column, and its address src advance by the dilation); a tap whose 4 pixels are all inside is one vector
                   // (stride 1), or pixels 0, 2, 4, 6 of the seven from the first (stride 2: lanes 0, 2 of
                   // one load and 1, 3 of a load three pixels on, so nothing past them is read).
-                  f.get(p).set(srcX);
-                  f.get(plane).get(iy).get(P.W).op('i32.mul').get(p).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
+                  f.get(ix0).set(srcX);
+                  f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix0).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
                   forUp(f, kx, () => void f.i32(0), () => void f.get(P.kw), 1, () => {
                     f.get(srcX).get(P.W).op('i32.lt_u');
                     f.get(srcX).get(P.sw).i32(3).op('i32.mul').op('i32.add').get(P.W).op('i32.lt_u').op('i32.and');

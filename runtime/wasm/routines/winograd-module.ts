@@ -7,7 +7,7 @@
 //   U       [M][ξ][Cp] float32 (Cp ≥ C: winograd.ts's filterColumns; the padding columns are never read): one
 //           channel's ξ transformed filters together, so the transform writes one region per m
 //           (all M shared, or one row block per thread)
-//   V       [ξ][Tp/8 panels][C][8] per tile block, ξ-th at vXi bytes (winograd.ts's rowStride) —
+//   V       [ξ][Tp/8 panels][C][8] per tile block, ξ-th at vXi bytes (winograd.ts's sliceStride) —
 //           per ξ a B operand packed as gemm.ts packs B
 //           (one block per thread, or a group of blocks shared)
 //   m       [ξ][MB][Tp], ξ-th at mXi bytes — the products of one block of MB output channels (per thread)
@@ -220,14 +220,31 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
   };
 
   /**
+   * The input transform of channels [c0, c1) of group rec, channel by channel: `body` with plane at the
+   * channel's plane (plus `origin`'s offset, when given), then plane and dst moved to the next channel.
+   */
+  function eachChannel(origin: (() => void) | undefined, body: () => void): void {
+    f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add');
+    if (origin !== undefined) {
+      origin();
+      f.op('i32.add');
+    }
+    f.set(plane);
+    forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
+      body();
+      f.get(plane).get(planeBytes).op('i32.add').set(plane);
+      addConst(f, dst, PANEL_ROW_BYTES);
+    });
+  }
+
+  /**
    * F(4×4): lane l's window row is 6 consecutive floats, read as a vector and a 64-bit load, and the
    * four lanes' rows are transposed into the tile rows. Unmasked: every window is inside the image
    * (from inOffset). Masked: from winOffset, the window origins even where outside the image (the reads
    * stay inside the memory: winograd.ts checks readExtent), and the outside zeroed by inMask.
    */
   function laneRows(masked: boolean): void {
-    f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
-    forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
+    eachChannel(undefined, () => {
       lanePtr.forEach((lp, l) => void f.get(plane).get(rec).mem('i32.load', (masked ? GROUP.winOffset : GROUP.inOffset) + 4 * l).op('i32.add').set(lp));
       inputTransform((rr) => {
         const dr = d[rr];
@@ -244,8 +261,6 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
         if (masked) dr.forEach((dv, k) => void f.get(dv).get(rec).vmem('v128.load', GROUP.inMask + 16 * (a * rr + k)).simd('v128.and').set(dv));
         return dr;
       });
-      f.get(plane).get(planeBytes).op('i32.add').set(plane);
-      addConst(f, dst, PANEL_ROW_BYTES);
     });
   }
 
@@ -262,8 +277,7 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
           if (v.name === 'F2') {
             // Four windows side by side, inside the image: window row r spans 10 consecutive floats;
             // lane t takes floats 2t + k (k = 0..3), picked from overlapping loads by shuffles.
-            f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').get(rec).mem('i32.load', GROUP.inOffset).op('i32.add').set(plane);
-            forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
+            eachChannel(() => void f.get(rec).mem('i32.load', GROUP.inOffset), () => {
               f.get(plane).set(rp);
               inputTransform((rr) => {
                 const dr = d[rr];
@@ -278,8 +292,6 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
                 f.get(ve).get(vf).shuffle(lanes32([1, 3, 5, 7])).set(dr[3]);
                 return dr;
               });
-              f.get(plane).get(planeBytes).op('i32.add').set(plane);
-              addConst(f, dst, PANEL_ROW_BYTES);
             });
             return;
           }
@@ -300,8 +312,7 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
 
   /** Edge or straddling group: gather each lane's inputs by table, zero the padding by mask. */
   function gather(): void {
-    f.get(xImg).get(c0).get(planeBytes).op('i32.mul').op('i32.add').set(plane);
-    forUp(f, c, () => void f.get(c0), () => void f.get(c1), 1, () => {
+    eachChannel(undefined, () => {
       inputTransform((rr) => {
         d[rr].forEach((dv, cc) => {
           const pos = 16 * (a * rr + cc);
@@ -311,8 +322,6 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
         });
         return d[rr];
       });
-      f.get(plane).get(planeBytes).op('i32.add').set(plane);
-      addConst(f, dst, PANEL_ROW_BYTES);
     });
   }
 

@@ -17,7 +17,8 @@
 //   inputs shared   V of a group of tile blocks (ξ·C·tiles floats, at most V_GROUP_BYTES), then units
 //                   of MB output channels transform their own filters into per-thread U and run every
 //                   tile block of the group ('inputs', then 'rows'): late stages, few tiles and many
-//                   channels (256 → 256 at 14×14: U 4 MiB, V 1 MiB; 512 at 7×7: U 16 MiB, V 0.5 MiB).
+//                   channels (F(4×4), 256 → 256 at 14×14: U 9 MiB, V 0.6 MiB; F(2×2), 512 at 7×7: U 16 MiB,
+//                   V 0.5 MiB).
 //                   Past V_GROUP_BYTES (large batches) the filters are transformed once per group.
 // A fused epilogue, when conv2d.ts stages it (the output shares storage with an epilogue operand, or is
 // not float32), is applied as each output channel of a block is stored (epilogue-stage.ts); otherwise
@@ -111,6 +112,9 @@ export function sliceStride(bytes: number): number {
   return bytes % 2048 === 0 ? bytes + 64 : bytes;
 }
 
+/** Bytes of one ξ slice of a tile block's V: Tp/8 panels of C rows of 8 floats, at sliceStride. */
+const vSliceBytes = (C: number, Tp: number): number => sliceStride((Tp / PANEL) * C * PANEL * 4);
+
 /** Tile blocks sized for L2; the smaller transformed operand shared; M split only to give threads units. */
 export function winogradBlocking(v: WinogradVariant, C: number, M: number, nTiles: number, images: number, threads: number, vGroupBytes = V_GROUP_BYTES): WinogradBlocking {
   const XI = v.xi;
@@ -118,7 +122,7 @@ export function winogradBlocking(v: WinogradVariant, C: number, M: number, nTile
   const Tp = Math.min(roundUp(nTiles, PANEL), MAX_TILES, Math.max(MIN_TILES, fit));
   const nTB = Math.ceil(nTiles / Tp);
   const Cp = filterColumns(C);
-  const blockBytes = XI * sliceStride((Tp / PANEL) * C * PANEL * 4);
+  const blockBytes = XI * vSliceBytes(C, Tp);
   const blocks = images * nTB;
   if (XI * 4 * M * Cp <= blocks * blockBytes) {
     // Every chunk of a tile block repeats its input transform: split only for a second thread.
@@ -184,7 +188,7 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
   const parallel = nb * M * OH * OW * C * 9 >= PARALLEL_MIN_MACS;
   const groups = (nTB * Tp) / 4;
   const filtersShared = b.shared === 'filters';
-  const vXi = sliceStride((Tp / PANEL) * C * PANEL * 4);
+  const vXi = vSliceBytes(C, Tp);
   const mXi = sliceStride(MB * Tp * 4);
   const blockBytes = XI * vXi;
   // Per thread: [edge tile][V: one block if filters shared][m: 16·MB·Tp][U: MB rows if inputs shared][stage][epilogue params].

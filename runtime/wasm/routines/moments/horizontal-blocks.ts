@@ -18,7 +18,7 @@ export function blockStats(): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, , params] = [0, 1, 2, 3].map((i) => f.param(i));
   const { x, r1, k, r0, nseg, ngroups, ga, rpb, partial } = loadNamedParams(f, params, ['x', 'r1', 'k', 'r0', 'nseg', 'ngroups', 'ga', 'rpb', 'partial']);
-  const [u, t0, ch, off, segLen, a0, a, a1, pos, p, q, c, pieceLen, pieces, i, stride, tries, s0, s1, nUnit, j] = Array.from({ length: 21 }, () => f.local('i32'));
+  const [u, t0, ch, off, segLen, a0, a, a1, pos, p, q, c, pieceLen, pieces, i, stride, tries, s0, s1, nUnit, j, sample] = Array.from({ length: 22 }, () => f.local('i32'));
   const accD = [0, 1, 2, 3].map(() => f.local('v128'));
   const accQ = [0, 1, 2, 3].map(() => f.local('v128'));
   const [mv, t] = [0, 1].map(() => f.local('v128'));
@@ -65,9 +65,9 @@ export function blockStats(): FunctionBuilder {
       // The estimate: the mean of 16 values spread over the unit (value ⌊j·n/16⌋ for j = 0..15), in float64.
       f.f64(0).set(est);
       forUp(f, j, () => void f.i32(0), () => void f.i32(16), 1, () => {
-        f.get(j).get(nUnit).op('i32.mul').i32(4).op('i32.shr_u').tee(t0).get(segLen).op('i32.div_u').tee(pos).get(a0).op('i32.add').set(a);
+        f.get(j).get(nUnit).op('i32.mul').i32(4).op('i32.shr_u').tee(sample).get(segLen).op('i32.div_u').tee(pos).get(a0).op('i32.add').set(a);
         runStart();
-        f.get(est).get(p).get(t0).get(pos).get(segLen).op('i32.mul').op('i32.sub').i32(4).op('i32.mul').op('i32.add');
+        f.get(est).get(p).get(sample).get(pos).get(segLen).op('i32.mul').op('i32.sub').i32(4).op('i32.mul').op('i32.add');
         f.mem('f32.load').op('f64.promote_f32').op('f64.add').set(est);
       });
       f.get(est).f64(1 / 16).op('f64.mul').set(est);
