@@ -120,6 +120,8 @@ interface RowBlockLocals {
   readonly cnt: Local;
   readonly po: Local;
   readonly end: Local;
+  /** Free for the block: the output pointer at the row's end. */
+  readonly rowEnd: Local;
   readonly coord: readonly Local[];
   readonly base: readonly Local[];
   readonly ptr: readonly Local[];
@@ -230,7 +232,7 @@ class ElementwiseEmitter {
             if (lo !== undefined) f.get(lo).simd('f32x4.splat').set(this.lo(this.loV, j));
           }
         }
-        if (this.rowBlocked()) this.emitRowBlock(rows, exit, { pos, col, cnt, po, end, coord, base, ptr, size, outSize });
+        if (this.rowBlocked()) this.emitRowBlock(rows, exit, { pos, col, cnt, po, end, rowEnd: t0, coord, base, ptr, size, outSize });
         // Vector body: UNROLL steps per iteration while the run has that many (addresses advance once
         // per iteration, steps address by memarg offset), then single steps.
         for (const steps of run >= UNROLL * lanes.width ? [UNROLL, 1] : [1]) {
@@ -280,14 +282,14 @@ class ElementwiseEmitter {
   private rowBlocked(): boolean {
     const { dims, strides } = this.layout;
     const q = dims.length;
-    if (q < 2 || dims[q - 2] < ROW_BLOCK || dims[q - 1] % this.lanes.width !== 0) return false;
+    if (q < 2 || dims[q - 2] < ROW_BLOCK || dims[q - 1] === 0 || dims[q - 1] % this.lanes.width !== 0) return false;
     const invariant = (j: number): boolean => strides[j][q - 2] === 0;
     return this.k.operands.some((_, j) => this.streamed[j] && invariant(j)) && this.k.operands.every((_, j) => !this.splatted[j] || invariant(j));
   }
 
   /**
    * At the start of a row (col = 0) with ROW_BLOCK whole rows left in the chunk and in this outer
-   * block: one vector column at a time, the row-invariant operands loaded once and the ROW_BLOCK rows'
+   * block: one vector column at a time (two per loop iteration), the row-invariant operands loaded once and the ROW_BLOCK rows'
    * elements addressed by constant offsets. Each element gets the same vector arithmetic as in the
    * row loop, so results do not change. Then on to the next row (or out, at the chunk's end).
    */
@@ -301,19 +303,27 @@ class ElementwiseEmitter {
     f.get(at.end).get(at.pos).op('i32.sub').i32(ROW_BLOCK * run).op('i32.ge_u').op('i32.and');
     f.get(at.coord[q - 2]).i32(dims[q - 2] - ROW_BLOCK).op('i32.le_u').op('i32.and');
     f.if(() => {
-      whileAtLeast(f, at.cnt, lanes.width, () => {
-        for (let j = 0; j < n; j++) {
-          if (this.streamed[j] && strides[j][q - 2] === 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], 0, this.loV[j]);
-        }
-        for (let r = 0; r < ROW_BLOCK; r++) {
+      // Whole rows of whole vectors: a do-while up to the row's end, two columns per iteration where
+      // the row has an even count, so the loop's pointer steps and exit test (and V8's stack check)
+      // come once per 2·ROW_BLOCK vectors.
+      const columns = run % (2 * lanes.width) === 0 ? 2 : 1;
+      f.get(at.po).i32(run * at.outSize).op('i32.add').set(at.rowEnd);
+      f.loop((again) => {
+        for (let u = 0; u < columns; u++) {
           for (let j = 0; j < n; j++) {
-            const rowBytes = strides[j][q - 2] * at.size[j];
-            if (this.streamed[j] && rowBytes !== 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], r * rowBytes, this.loV[j]);
+            if (this.streamed[j] && strides[j][q - 2] === 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], u * lanes.width * at.size[j], this.loV[j]);
           }
-          this.computeAndStore(at.po, k.outDtype, r * run * at.outSize);
+          for (let r = 0; r < ROW_BLOCK; r++) {
+            for (let j = 0; j < n; j++) {
+              const rowBytes = strides[j][q - 2] * at.size[j];
+              if (this.streamed[j] && rowBytes !== 0) this.loadVector(k.operands[j].dtype, at.ptr[j], this.vx[j], r * rowBytes + u * lanes.width * at.size[j], this.loV[j]);
+            }
+            this.computeAndStore(at.po, k.outDtype, r * run * at.outSize + u * lanes.width * at.outSize);
+          }
         }
-        for (let j = 0; j < n; j++) if (this.streamed[j]) addConst(f, at.ptr[j], lanes.width * at.size[j]);
-        addConst(f, at.po, lanes.width * at.outSize);
+        for (let j = 0; j < n; j++) if (this.streamed[j]) addConst(f, at.ptr[j], columns * lanes.width * at.size[j]);
+        addConst(f, at.po, columns * lanes.width * at.outSize);
+        f.get(at.po).get(at.rowEnd).op('i32.ne').brIf(again);
       });
       addConst(f, at.po, (ROW_BLOCK - 1) * run * at.outSize);
       f.get(at.pos).i32(ROW_BLOCK * run).op('i32.add').tee(at.pos);

@@ -64,6 +64,8 @@ const SIMD_CASES: Case[] = [
   // mid-row (34920 elements, chunks of 32768), leftover rows, and an operand that changes with the
   // outer axis, so blocks stop at the outer boundary and the odometer carries after a block.
   { name: 'channels-last rows in blocks, chunks ending mid-row', k: kernel([op('float32', [97, 3, 120]), op('float32', [120]), op('float64', [120]), op('float64', [120])], [97, 3, 120], bnExpr) },
+  // Rows of an even vector count run two columns per loop iteration, an odd count (36 = 9 vectors) one.
+  { name: 'channels-last rows in blocks, an odd number of vectors per row', k: kernel([op('float32', [11, 36]), op('float32', [36]), op('float64', [36]), op('float32', [36])], [11, 36], bnExpr) },
   { name: 'row blocks over an axis whose operand changes with the outer axis', k: kernel([op('float32', [5, 7, 16]), op('float32', [5, 1, 16]), op('float64', [16]), op('float32', [])], [5, 7, 16], E.add(E.mul(E.sub(X, Y), Z), W)) },
   { name: 'float64 operands and a float64 output', k: kernel([op('float64', [3, 37]), op('float32', [3, 1])], [3, 37], E.div(X, E.add(E.unary('abs', Y), E.const(0.5))), 'float64') },
   { name: 'float32 operands into a float64 output', k: kernel([op('float32', [1, 2, 23])], [1, 2, 23], E.unary('neg', E.unary('floor', E.mul(X, E.const(3)))), 'float64') },

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sizeOf } from '../../../core/shape.js';
 import { E, type RoutineCall } from '../../../ops/kernel-ir.js';
 import { batchMatrixIndex } from '../../../runtime/cpu/routines/matmul.js';
-import { ALIGN } from '../../../runtime/wasm/heap.js';
+import { ALIGN, SET_SPAN } from '../../../runtime/wasm/heap.js';
 import { PANEL_ROW_BYTES, TILE_TMP_BYTES } from '../../../runtime/wasm/routines/gemm.js';
 import { CBP, KC, MC } from '../../../runtime/wasm/routines/matmul.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
@@ -146,9 +146,10 @@ describe('wasm matmul with B packed per K-block', () => {
 
   it('takes heap scratch bounded by the block sizes, whatever B\'s size', () => {
     // Per thread: the edge tile, one packed KC × CBP·8 block, an MC × CBP·8 stage and the epilogue's
-    // params (a few words); per call: the batch offset tables and the epilogue's params template.
+    // params (a few words); per call: the batch offset tables and the epilogue's params template. A
+    // block of a page or more may start up to a page later (the heap's cache colouring).
     const roundUp = (v: number): number => Math.ceil(v / ALIGN) * ALIGN;
-    const perThread = roundUp(TILE_TMP_BYTES + KC * CBP * PANEL_ROW_BYTES + MC * CBP * PANEL_ROW_BYTES + 64);
+    const perThread = roundUp(TILE_TMP_BYTES + KC * CBP * PANEL_ROW_BYTES + MC * CBP * PANEL_ROW_BYTES + 64) + SET_SPAN - ALIGN;
     const perCall = 2 * roundUp(8) + roundUp(64);
     const [K, N] = [4096, 1000];
     const call = mm([1, K], [N, K], false, true);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FunctionBuilder, ModuleBuilder } from '../../../runtime/wasm/encoder/index.js';
 import { MEMORY_IMPORT } from '../../../runtime/wasm/elementwise.js';
-import { WasmHeap } from '../../../runtime/wasm/heap.js';
+import { ALIGN, COLOR_MIN_BYTES, COLOR_STEP, SET_SPAN, WasmHeap } from '../../../runtime/wasm/heap.js';
 import { PoolModule, WorkerPool, WorkerPoolError } from '../../../runtime/wasm/pool.js';
 import { webAssembly } from '../../../runtime/wasm/wasm-api.js';
 
@@ -169,5 +169,35 @@ describe('WasmHeap', () => {
     heap.f32(big, 4).set([1, 2, 3, 4]);
     expect([...heap.f32(big, 4)]).toEqual([1, 2, 3, 4]);
     expect(() => heap.alloc(64 * 65536)).toThrow(/out of memory/);
+  });
+
+  it('starts blocks of a page or more at spread offsets within the page, and gives the gaps to smaller blocks', () => {
+    const heap = new WasmHeap({ initialPages: 1, maxPages: 256 });
+    // Four 1 MiB buffers, allocated one after another as a session allocates x, y and its arenas: without
+    // colouring all four would start at one page offset (sizes are whole pages).
+    const big = [0, 1, 2, 3].map(() => heap.alloc(1 << 20));
+    const lines = big.map((b) => (b % SET_SPAN) / ALIGN);
+    expect(lines).toEqual([0, 1, 2, 3].map((i) => ((i * COLOR_STEP) % SET_SPAN) / ALIGN));
+    // Lines 0, 39, 14, 53 of the page's 64: every pair at least 11 apart (cyclically).
+    for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) {
+      const d = Math.abs(lines[i] - lines[j]);
+      expect(Math.min(d, 64 - d)).toBeGreaterThanOrEqual(11);
+    }
+    // Live blocks never overlap, and each is where alloc said.
+    const spans = big.map((b) => [b, b + (1 << 20)]).sort((p, q) => p[0] - q[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
+    // A small block fills the gap below a coloured one rather than growing the heap.
+    const top = heap.highWaterBytes;
+    const small = heap.alloc(COLOR_MIN_BYTES - ALIGN);
+    expect(small).toBeLessThan(big[3]);
+    expect(heap.highWaterBytes).toBe(top);
+    // The colour follows the number of coloured blocks live: release one and allocate again, and the
+    // new block starts at the same page offset as the released one, and at the same address.
+    heap.release(big[3]);
+    expect(heap.alloc(1 << 20)).toBe(big[3]);
+    // Releasing everything gives the whole heap back: the next block starts where the first did.
+    for (const b of [...big, small]) heap.release(b);
+    expect(heap.liveBytes).toBe(0);
+    expect(heap.alloc(1 << 20)).toBe(big[0]);
   });
 });
