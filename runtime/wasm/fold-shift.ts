@@ -108,16 +108,3 @@ export function foldSplitShift(k: ElementwiseKernel): ShiftFold | undefined {
   const sum: ScalarExpr = { kind: 'binary', fn: 'add', lhs: m.addendOnLeft ? c : prod, rhs: m.addendOnLeft ? prod : c };
   return { kernel: { ...k, operands, expr: replace(k.expr, m.node, sum) }, mean: m.mean, factor, addend, shift, size };
 }
-
-type FloatArray = Float32Array | Float64Array;
-
-/** hi = f32(mean), C = f32(B − (mean − hi)·A) element by element (mean − hi is exact in float64). */
-export function convertShiftFold(mean: Float64Array, factor: FloatArray | number, addend: FloatArray | number, hi: Float32Array, c: Float32Array): void {
-  for (let i = 0; i < mean.length; i++) {
-    const h = Math.fround(mean[i]);
-    const a = typeof factor === 'number' ? factor : factor[i];
-    const b = typeof addend === 'number' ? addend : addend[i];
-    hi[i] = h;
-    c[i] = Math.fround(b - (mean[i] - h) * a);
-  }
-}

@@ -77,12 +77,3 @@ export function splitFloat64Operands(k: ElementwiseKernel): SplitKernel | undefi
   });
   return { kernel: { ...k, operands, expr: rewrite(k.expr, isFloat64, lo) }, splits };
 }
-
-/** hi = f32(x), lo = f32(x − hi), element by element (lo omitted when there is no addend use). */
-export function convertSplit(x: Float64Array, hi: Float32Array, lo: Float32Array | undefined): void {
-  for (let i = 0; i < x.length; i++) {
-    const h = Math.fround(x[i]);
-    hi[i] = h;
-    if (lo !== undefined) lo[i] = Math.fround(x[i] - h);
-  }
-}

@@ -18,8 +18,9 @@ import { buildElementwiseModule, ELEMENTWISE_EXPORT, Precision } from './element
 import { unsupportedReason } from './row-layout.js';
 import { HeapOptions, WasmHeap } from './heap.js';
 import { PoolModule, WorkerPool } from './pool.js';
-import { convertShiftFold, type FoldTerm, foldSplitShift, type ShiftFold } from './fold-shift.js';
-import { convertSplit, SplitOperand, splitFloat64Operands } from './split-operands.js';
+import { buildConvertModule, CONVERT_EXPORTS, foldExport, splitExport, type TermKind } from './convert-module.js';
+import { type FoldTerm, foldSplitShift, type ShiftFold } from './fold-shift.js';
+import { SplitOperand, splitFloat64Operands } from './split-operands.js';
 import type { WasmBuffer, WasmRoutineContext } from './routines/context.js';
 import { PARALLEL_MIN_WORK } from './routines/context.js';
 import { wasmConv2d } from './routines/conv2d.js';
@@ -51,6 +52,10 @@ interface FoldedShift {
   readonly fold: ShiftFold;
   readonly hi: WasmBuffer;
   readonly c: WasmBuffer;
+  /** The convert module's fold for the factor's and addend's kinds (convert-module.ts). */
+  readonly fn: number;
+  /** The constant factor and addend, as float64 at offsets 0 and 8, where they are constants. */
+  readonly scalars: WasmBuffer;
 }
 
 /** A compiled elementwise kernel: a wasm function, or the CPU backend's JavaScript (with the reason). */
@@ -211,7 +216,7 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
       // model) is always computed in float64 lanes.
       const precision = kernel.outDtype === 'float64' ? 'float64' : this.precision;
       const fold = precision === 'float32' ? foldSplitShift(kernel) : undefined;
-      const folded = fold && { fold, hi: this.allocate('float32', fold.size), c: this.allocate('float32', fold.size) };
+      const folded = fold && this.foldBuffers(kernel, fold);
       const split = precision === 'float32' ? splitFloat64Operands(fold?.kernel ?? kernel) : undefined;
       const built = split?.kernel ?? fold?.kernel ?? kernel;
       const key = kernelKey(built, precision);
@@ -279,14 +284,18 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     return kernel.converted === undefined ? withShift : this.convert(kernel.converted, withShift);
   }
 
+  /** hi and C of a folded mean, the constants among its factor and addend, and the fold that writes them. */
+  private foldBuffers(kernel: ElementwiseKernel, fold: ShiftFold): FoldedShift {
+    const kind = (t: FoldTerm): TermKind => ('value' in t ? 'scalar' : kernel.operands[t.operand].dtype === 'float64' ? 'float64' : 'float32');
+    const scalars = this.allocate('float64', 2);
+    this.heap.f64(scalars.offset, 2).set(['value' in fold.factor ? fold.factor.value : 0, 'value' in fold.addend ? fold.addend.value : 0]);
+    return { fold, hi: this.allocate('float32', fold.size), c: this.allocate('float32', fold.size), fn: foldExport(kind(fold.factor), kind(fold.addend)), scalars };
+  }
+
   /** Writes hi and C of a folded mean and returns the operand list the folded kernel reads. */
-  private foldShift({ fold, hi, c }: FoldedShift, operands: readonly WasmBuffer[]): WasmBuffer[] {
-    const term = (t: FoldTerm): Float32Array | Float64Array | number => {
-      if ('value' in t) return t.value;
-      const o = operands[t.operand];
-      return o.dtype === 'float64' ? this.heap.f64(o.offset, fold.size) : this.heap.f32(o.offset, fold.size);
-    };
-    convertShiftFold(this.heap.f64(operands[fold.mean].offset, fold.size), term(fold.factor), term(fold.addend), this.heap.f32(hi.offset, fold.size), this.heap.f32(c.offset, fold.size));
+  private foldShift({ fold, hi, c, fn, scalars }: FoldedShift, operands: readonly WasmBuffer[]): WasmBuffer[] {
+    const term = (t: FoldTerm, slot: number): number => ('value' in t ? scalars.offset + 8 * slot : operands[t.operand].offset);
+    this.pool.run(this.convertModule(), fn, fold.size, fold.size, this.params([operands[fold.mean].offset, term(fold.factor, 0), term(fold.addend, 1), hi.offset, c.offset]), false);
     const out = [...operands, c];
     out[fold.mean] = hi;
     return out;
@@ -299,11 +308,15 @@ export class WasmBackend implements Backend<WasmBuffer, WasmKernel> {
     c.splits.forEach((s, i) => {
       const src = operands[s.operand];
       const lo = c.lo[i];
-      convertSplit(this.heap.f64(src.offset, s.size), this.heap.f32(c.hi[i].offset, s.size), lo === undefined ? undefined : this.heap.f32(lo.offset, s.size));
+      this.pool.run(this.convertModule(), splitExport(lo !== undefined), s.size, s.size, this.params([src.offset, c.hi[i].offset, lo?.offset ?? 0]), false);
       out[s.operand] = c.hi[i];
       if (lo !== undefined) los.push(lo);
     });
     return [...out, ...los];
+  }
+
+  private convertModule(): PoolModule {
+    return this.instance(compileModule('convert', buildConvertModule), CONVERT_EXPORTS);
   }
 
   private cpuView(b: WasmBuffer): CpuBuffer {

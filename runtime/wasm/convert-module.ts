@@ -1,0 +1,174 @@
+// The float64 → float32 operand conversions the backend runs once per dispatch, before a kernel that
+// reads their results: a folded mean's hi and shift C (fold-shift.ts) and a split operand's hi and lo
+// (split-operands.ts). They run as wasm over the shared memory, on the calling thread. As JavaScript
+// loops over typed-array views made per call they took about 5 µs per dispatch on a 1024-channel
+// BatchNormalization in training form, a sixth of its normalize kernel.
+//
+// The arithmetic is the one the generated kernels would do in-line, in the same order, so results are
+// bit-identical to it (fold-shift.test.ts, elementwise.test.ts):
+//   fold:  hi = f32(mean), C = f32(B − (mean − hi)·a), in float64;
+//   split: hi = f32(x), lo = f32(x − hi).
+// f32x4.demote_f64x2_zero and f64x2.promote_low_f32x4 round and widen exactly as f32.demote_f64 and
+// f64.promote_f32 do (WebAssembly SIMD spec, §4.3.2 "demote"/"promote"), two elements per vector.
+
+import { loadNamedParams } from './codegen-util.js';
+import { FunctionBuilder, type Local, ModuleBuilder } from './encoder/index.js';
+import { MEMORY_IMPORT } from './elementwise.js';
+
+/**
+ * How a fold reads its factor or addend: an array of the mean's length in float32 or float64, or one
+ * float64 at the pointer for every element (a constant of the kernel).
+ */
+export type TermKind = 'float32' | 'float64' | 'scalar';
+
+const TERM_KINDS: readonly TermKind[] = ['float32', 'float64', 'scalar'];
+
+/** Export names: one fold per (factor, addend) kind, and the split with and without lo. */
+export const CONVERT_EXPORTS: readonly string[] = [...TERM_KINDS.flatMap((a) => TERM_KINDS.map((b) => foldName(a, b))), 'split_hi', 'split_hilo'];
+
+function foldName(factor: TermKind, addend: TermKind): string {
+  return `fold_${factor}_${addend}`;
+}
+
+/** Index in CONVERT_EXPORTS of the fold reading its factor and addend as given. */
+export function foldExport(factor: TermKind, addend: TermKind): number {
+  return CONVERT_EXPORTS.indexOf(foldName(factor, addend));
+}
+
+/** Index in CONVERT_EXPORTS of the split, writing lo or not. */
+export function splitExport(withLo: boolean): number {
+  return CONVERT_EXPORTS.indexOf(withLo ? 'split_hilo' : 'split_hi');
+}
+
+export function buildConvertModule(): Uint8Array {
+  const m = new ModuleBuilder().importMemory(MEMORY_IMPORT);
+  for (const factor of TERM_KINDS) for (const addend of TERM_KINDS) m.addFunction(foldFunction(factor, addend), foldName(factor, addend));
+  m.addFunction(splitFunction(false), 'split_hi');
+  m.addFunction(splitFunction(true), 'split_hilo');
+  return m.encode();
+}
+
+/**
+ * Elements [start, end): two per step in f64x2 lanes, then a scalar step for an odd last one.
+ * `vector(i)` and `scalar(i)` emit the work at element index i.
+ */
+function overElements(f: FunctionBuilder, start: Local, end: Local, vector: (i: Local) => void, scalar: (i: Local) => void): void {
+  const i = f.local('i32');
+  f.get(start).set(i);
+  f.block((done) => {
+    f.loop((again) => {
+      f.get(i).i32(2).op('i32.add').get(end).op('i32.gt_u').brIf(done);
+      vector(i);
+      f.get(i).i32(2).op('i32.add').set(i);
+      f.br(again);
+    });
+  });
+  f.get(i).get(end).op('i32.lt_u').if(() => scalar(i));
+}
+
+/** Push base + i·bytes. */
+function at(f: FunctionBuilder, base: Local, i: Local, bytes: 4 | 8): void {
+  f.get(base).get(i).i32(bytes === 8 ? 3 : 2).op('i32.shl').op('i32.add');
+}
+
+/**
+ * fold(start, end, tid, params): params = [mean (float64), factor, addend, hi, c (float32)]; for
+ * elements [start, end) writes hi = f32(mean) and c = f32(addend − (mean − hi)·factor).
+ */
+function foldFunction(factor: TermKind, addend: TermKind): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [start, end, , params] = [0, 1, 2, 3].map((k) => f.param(k));
+  const p = loadNamedParams(f, params, ['mean', 'factor', 'addend', 'hi', 'c']);
+  const [m, h] = [f.local('v128'), f.local('v128')];
+  const [ms, hs] = [f.local('f64'), f.local('f32')];
+  // A scalar term is loaded once, as a float64 and as its f64x2 splat.
+  const splat = (kind: TermKind, ptr: Local): { s: Local; v: Local } | undefined => {
+    if (kind !== 'scalar') return undefined;
+    const s = f.local('f64');
+    const v = f.local('v128');
+    f.get(ptr).mem('f64.load').tee(s).simd('f64x2.splat').set(v);
+    return { s, v };
+  };
+  const fs = splat(factor, p.factor);
+  const as = splat(addend, p.addend);
+  const termVector = (kind: TermKind, ptr: Local, i: Local, s: { v: Local } | undefined): void => {
+    if (s !== undefined) f.get(s.v);
+    else if (kind === 'float64') {
+      at(f, ptr, i, 8);
+      f.vmem('v128.load');
+    } else {
+      at(f, ptr, i, 4);
+      f.vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
+    }
+  };
+  const termScalar = (kind: TermKind, ptr: Local, i: Local, s: { s: Local } | undefined): void => {
+    if (s !== undefined) f.get(s.s);
+    else if (kind === 'float64') {
+      at(f, ptr, i, 8);
+      f.mem('f64.load');
+    } else {
+      at(f, ptr, i, 4);
+      f.mem('f32.load').op('f64.promote_f32');
+    }
+  };
+  overElements(
+    f,
+    start,
+    end,
+    (i) => {
+      at(f, p.hi, i, 4);
+      at(f, p.mean, i, 8);
+      f.vmem('v128.load').tee(m).simd('f32x4.demote_f64x2_zero').tee(h).storeLane('v128.store64_lane', 0, 0);
+      at(f, p.c, i, 4);
+      termVector(addend, p.addend, i, as);
+      f.get(m).get(h).simd('f64x2.promote_low_f32x4').simd('f64x2.sub');
+      termVector(factor, p.factor, i, fs);
+      f.simd('f64x2.mul').simd('f64x2.sub').simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
+    },
+    (i) => {
+      at(f, p.hi, i, 4);
+      at(f, p.mean, i, 8);
+      f.mem('f64.load').tee(ms).op('f32.demote_f64').tee(hs).mem('f32.store');
+      at(f, p.c, i, 4);
+      termScalar(addend, p.addend, i, as);
+      f.get(ms).get(hs).op('f64.promote_f32').op('f64.sub');
+      termScalar(factor, p.factor, i, fs);
+      f.op('f64.mul').op('f64.sub').op('f32.demote_f64').mem('f32.store');
+    },
+  );
+  return f;
+}
+
+/**
+ * split(start, end, tid, params): params = [x (float64), hi, lo (float32)]; for elements [start, end)
+ * writes hi = f32(x) and, with `withLo`, lo = f32(x − hi).
+ */
+function splitFunction(withLo: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [start, end, , params] = [0, 1, 2, 3].map((k) => f.param(k));
+  const p = loadNamedParams(f, params, ['x', 'hi', 'lo']);
+  const [m, h] = [f.local('v128'), f.local('v128')];
+  const [ms, hs] = [f.local('f64'), f.local('f32')];
+  overElements(
+    f,
+    start,
+    end,
+    (i) => {
+      at(f, p.hi, i, 4);
+      at(f, p.x, i, 8);
+      f.vmem('v128.load').tee(m).simd('f32x4.demote_f64x2_zero').tee(h).storeLane('v128.store64_lane', 0, 0);
+      if (!withLo) return;
+      at(f, p.lo, i, 4);
+      f.get(m).get(h).simd('f64x2.promote_low_f32x4').simd('f64x2.sub').simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
+    },
+    (i) => {
+      at(f, p.hi, i, 4);
+      at(f, p.x, i, 8);
+      f.mem('f64.load').tee(ms).op('f32.demote_f64').tee(hs).mem('f32.store');
+      if (!withLo) return;
+      at(f, p.lo, i, 4);
+      f.get(ms).get(hs).op('f64.promote_f32').op('f64.sub').op('f32.demote_f64').mem('f32.store');
+    },
+  );
+  return f;
+}
