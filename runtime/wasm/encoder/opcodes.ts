@@ -118,6 +118,8 @@ export const SIMD = {
   'f32x4.div': 0xe7,
   'f32x4.min': 0xe8,
   'f32x4.max': 0xe9,
+  'f32x4.pmin': 0xea,
+  'f32x4.pmax': 0xeb,
   'f64x2.abs': 0xec,
   'f64x2.neg': 0xed,
   'f64x2.sqrt': 0xef,
@@ -127,6 +129,8 @@ export const SIMD = {
   'f64x2.div': 0xf3,
   'f64x2.min': 0xf4,
   'f64x2.max': 0xf5,
+  'f64x2.pmin': 0xf6,
+  'f64x2.pmax': 0xf7,
 } as const;
 export type SimdOp = keyof typeof SIMD;
 

@@ -14,6 +14,18 @@ export function emitSmallIntToF64(f: FunctionBuilder, n: Local): void {
   f.op('f64.promote_f32').f64(8388608).op('f64.sub');
 }
 
+/**
+ * Pop w, v; push max(v, w) as f64x2.pmax(v, w) = v < w ? w : v: one maxpd on x64, where f64x2.max's
+ * NaN and signed-zero rules take V8 eight instructions (a third of the vertical tiles' per-block
+ * merge). It equals max unless v and w are zeros of opposite sign (never here: M2 = Σd² − Σd·(Σd/n) is
+ * not −0, and the refine test only asks whether the largest is positive) or w is NaN. A NaN v is kept,
+ * so a non-finite M2 still sends the call to the float64 path (moments.ts); a refine test that drops a
+ * NaN belongs to such a call too.
+ */
+export function emitMaxF64x2(f: FunctionBuilder): void {
+  f.simd('f64x2.pmax');
+}
+
 /** Push Σ of four f32x4 accumulators as an f64: ((a0 + a1) + (a2 + a3)) in f32, its lanes in f64. */
 export function emitLaneSum(f: FunctionBuilder, acc: readonly Local[], tmp: Local): void {
   f.get(acc[0]).get(acc[1]).simd('f32x4.add').get(acc[2]).get(acc[3]).simd('f32x4.add').simd('f32x4.add').tee(tmp);

@@ -3,7 +3,7 @@
 
 import { addConst, loadNamedParams, minU, read } from '../../codegen-util.js';
 import { FunctionBuilder, type Local } from '../../encoder/index.js';
-import { emitVerticalBlocks, HIGH_HALF, LOW_HALVES } from './emit.js';
+import { emitMaxF64x2, emitVerticalBlocks, HIGH_HALF, LOW_HALVES } from './emit.js';
 import { MAX_REFINES, VERTICAL_ROWS } from './layout.js';
 import { D_ROWS } from './vertical-tiles.js';
 
@@ -115,9 +115,14 @@ export function verticalBlockStats(): FunctionBuilder {
           f.get(dv).simd('f64x2.add').set(mb[h]);
           half(accQ[k], hi);
           f.get(sdv).get(dv).simd('f64x2.mul').tee(dv).simd('f64x2.sub');
-          f.f64x2(0, 0).simd('f64x2.max').set(m2b[h]);
+          f.f64x2(0, 0);
+          emitMaxF64x2(f);
+          f.set(m2b[h]);
           f.get(dv).get(m2b[h]).simd('f64x2.sub');
-          if (h > 0) f.get(worst).simd('f64x2.max');
+          if (h > 0) {
+            f.get(worst);
+            emitMaxF64x2(f);
+          }
           f.set(worst);
         }
         for (let k = 0; k < vectors; k++) {

@@ -3,7 +3,7 @@
 
 import { addConst, loadNamedParams, minU, read, whileAtLeast } from '../../codegen-util.js';
 import { FunctionBuilder } from '../../encoder/index.js';
-import { emitVerticalBlocks, HIGH_HALF, LOW_HALVES } from './emit.js';
+import { emitMaxF64x2, emitVerticalBlocks, HIGH_HALF, LOW_HALVES } from './emit.js';
 import { MAX_REFINES, VERTICAL_ROWS } from './layout.js';
 
 /** Rows whose deviations are summed in f32 before float64 takes Σd over (Σd² takes VERTICAL_ROWS). */
@@ -69,8 +69,14 @@ export function verticalTileStats(): FunctionBuilder {
       f.get(dv).simd('f64x2.add').set(mb[h]);
       half(() => void f.get(a).vmem('v128.load', 16), h === 1);
       f.get(sdv).get(dv).simd('f64x2.mul').tee(dv).simd('f64x2.sub');
-      f.f64x2(0, 0).simd('f64x2.max').set(m2b[h]);
-      if (foldWorst) f.get(dv).get(m2b[h]).simd('f64x2.sub').get(worst).simd('f64x2.max').set(worst);
+      f.f64x2(0, 0);
+      emitMaxF64x2(f);
+      f.set(m2b[h]);
+      if (foldWorst) {
+        f.get(dv).get(m2b[h]).simd('f64x2.sub').get(worst);
+        emitMaxF64x2(f);
+        f.set(worst);
+      }
     }
   };
   /** The work slot's shift := the f32 of mb (the 4 columns' block means). */
