@@ -50,42 +50,44 @@ import { PARALLEL_MIN_WORK, type WasmBuffer, type WasmRoutineContext } from './c
 import { horizontalF64, verticalF64 } from './moments/float64.js';
 import { horizontalBlocks } from './moments/horizontal-blocks.js';
 import { reductionLayout } from '../../cpu/routines/reduction-layout.js';
-import { MIN_HORIZONTAL_RUN, type Moments, MOMENTS_EXPORTS, type MomentsRun } from './moments/layout.js';
+import type { WasmHeap } from '../heap.js';
+import { finishVariant } from './moments/finish.js';
+import { FINISH, MIN_HORIZONTAL_RUN, type MomentResults, MOMENTS_EXPORTS, type MomentsRun } from './moments/layout.js';
 import { buildMomentsModule } from './moments/module.js';
 import { verticalBlocks } from './moments/vertical-blocks.js';
 
 type MomentsCall = Extract<RoutineCall, { routine: 'moments' }>;
 
-/**
- * Below this (nonzero) variance, squares of deviations may fall into the f32 subnormals and lose
- * precision (f32's least normal is 1.2e-38; 1e-30 leaves their absolute error ≤ 1e-15 relative).
- */
-const MIN_BLOCK_VARIANCE = 1e-30;
-
-/**
- * Whether f32 block statistics can be trusted: any f32 overflow (|x − m| ≳ 1.8e19, data near f32's
- * range) leaves an infinity or NaN, and a tiny nonzero variance may have lost its squares to underflow.
- * A channel whose deviations all lie below ~2.6e-23 (every d² underflows to 0) reads as variance 0
- * where float64 gives ≲ 1e-45: accepted, as no float32 variance or BN output can tell them apart.
- */
-function blockStatsSafe({ mean, m2 }: Moments, count: number, k: number): boolean {
-  for (let c = 0; c < k; c++) {
-    const v = m2[c] / count;
-    if (!Number.isFinite(mean[c]) || !Number.isFinite(v) || (v > 0 && v < MIN_BLOCK_VARIANCE)) return false;
-  }
-  return true;
-}
-
 /** Result arrays per backend heap, grown to the largest K seen (MomentsRun.out). */
-const resultArrays = new WeakMap<object, Moments>();
+const resultArrays = new WeakMap<object, MomentResults>();
 
-function resultsFor(heap: object, k: number): Moments {
+function resultsFor(heap: WasmHeap, k: number): MomentResults {
   let r = resultArrays.get(heap);
   if (r === undefined || r.mean.length < k) {
-    r = { mean: new Float64Array(k), m2: new Float64Array(k) };
+    if (r !== undefined) {
+      heap.release(r.meanAt);
+      heap.release(r.m2At);
+    }
+    // Whole f64x2 pairs: the vertical drivers write columns up to the next multiple of 4.
+    const capacity = Math.ceil(k / 4) * 4;
+    const meanAt = heap.alloc(capacity * 8);
+    const m2At = heap.alloc(capacity * 8);
+    // Views of a shared memory stay valid when it grows (its buffers are never detached).
+    r = { mean: heap.f64(meanAt, capacity), m2: heap.f64(m2At, capacity), meanAt, m2At };
     resultArrays.set(heap, r);
   }
   return r;
+}
+
+/**
+ * The outputs from the block drivers' results (finish.ts, in wasm): true when every channel's
+ * statistics can be trusted, false when some are not finite or have a subnormal-scale variance.
+ */
+function finish(run: MomentsRun, outputs: readonly WasmBuffer[], count: number): boolean {
+  const [outMean, outVar] = outputs;
+  const variant = finishVariant(outMean.dtype === 'float64', outVar.dtype === 'float64');
+  const params = run.ctx.params([run.out.meanAt, run.out.m2At, outMean.offset, outVar.offset, count]);
+  return run.mod.fns[FINISH + variant](0, run.layout.k, 0, params) === 0;
 }
 
 /** Run moments in wasm; false when the call needs the CPU routine. */
@@ -100,18 +102,12 @@ export function wasmMoments(ctx: WasmRoutineContext, call: MomentsCall, inputs: 
   const { r0, k, r1 } = layout;
   const count = r0 * r1;
   const run: MomentsRun = { ctx, mod: ctx.module('moments', buildMomentsModule, MOMENTS_EXPORTS), x, layout, parallel: n >= PARALLEL_MIN_WORK, out: resultsFor(ctx.heap, k) };
-  let stats: Moments;
-  if (r1 >= MIN_HORIZONTAL_RUN && ctx.precision === 'float32') {
-    stats = horizontalBlocks(run);
-    if (!blockStatsSafe(stats, count, k)) stats = horizontalF64(run);
-  } else if (r1 >= MIN_HORIZONTAL_RUN) {
-    stats = horizontalF64(run);
-  } else if (ctx.precision === 'float32') {
-    stats = verticalBlocks(run);
-    if (!blockStatsSafe(stats, count, k)) stats = verticalF64(run);
-  } else {
-    stats = verticalF64(run);
+  if (ctx.precision === 'float32') {
+    if (r1 >= MIN_HORIZONTAL_RUN) horizontalBlocks(run);
+    else verticalBlocks(run);
+    if (finish(run, outputs, count)) return true;
   }
+  const stats = r1 >= MIN_HORIZONTAL_RUN ? horizontalF64(run) : verticalF64(run);
   const [outMean, outVar] = outputs;
   const mv = ctx.heap.view(outMean.dtype, outMean.offset, k);
   const vv = ctx.heap.view(outVar.dtype, outVar.offset, k);

@@ -283,3 +283,25 @@ describe("wasm moments with the default precision 'float64'", () => {
     }
   });
 });
+
+describe('wasm moments into float32 outputs', () => {
+  // The Moments op may ask for float32 mean and variance: the finish rounds the same float64 results
+  // (Math.fround of the float64-output run), for runs and columns, an odd and an even channel count.
+  it.each([
+    ['runs', [3, 5, 500]],
+    ['columns', [256, 37, 1]],
+    ['tiles', [64, TILES + 1, 1]],
+  ] as [string, [number, number, number]][])('%s: each output is the float64 result rounded to float32', (_, dims) => {
+    const x = data(dims, 8, (_a, c, t, g) => 100 * c + 0.01 * t + g());
+    const k = dims[1];
+    const call: RoutineCall = { routine: 'moments', inDims: dims, axes: [0, 2], weighted: false, weightEpsilon: 0 };
+    const run = (m: 'float32' | 'float64', v: 'float32' | 'float64'): Float64Array[] =>
+      runRoutineOn(one, call, [{ dtype: 'float32', data: x }], [{ dtype: m, size: k }, { dtype: v, size: k }]).map((o, i) => values({ dtype: i === 0 ? m : v, data: o }));
+    const [mean, variance] = run('float64', 'float64');
+    for (const [m, v] of [['float32', 'float32'], ['float32', 'float64'], ['float64', 'float32']] as const) {
+      const [gm, gv] = run(m, v);
+      expect(Array.from(gm), `${m} mean`).toEqual(Array.from(mean, (y) => (m === 'float32' ? Math.fround(y) : y)));
+      expect(Array.from(gv), `${v} variance`).toEqual(Array.from(variance, (y) => (v === 'float32' ? Math.fround(y) : y)));
+    }
+  });
+});

@@ -5,6 +5,7 @@
 import type { ReductionLayout } from '../../../cpu/routines/reduction-layout.js';
 import type { PoolModule } from '../../pool.js';
 import type { WasmBuffer, WasmRoutineContext } from '../context.js';
+import { FINISH_EXPORTS } from './finish.js';
 
 /** Elements per horizontal segment: a run longer than this is split (fixed, shape-independent). */
 export const SEGMENT = 16384;
@@ -51,9 +52,9 @@ export const VERTICAL_GROUP = 1 << 18;
 /** Runs shorter than this are accumulated vertically. */
 export const MIN_HORIZONTAL_RUN = 16;
 
-export const MOMENTS_EXPORTS = ['hstat', 'hsum', 'hsq', 'vsum', 'vsq', 'vstat', 'vtile'] as const;
+export const MOMENTS_EXPORTS = ['hstat', 'hsum', 'hsq', 'vsum', 'vsq', 'vstat', 'vtile', ...FINISH_EXPORTS] as const;
 
-export const [HSTAT, HSUM, HSQ, VSUM, VSQ, VSTAT, VTILE] = [0, 1, 2, 3, 4, 5, 6];
+export const [HSTAT, HSUM, HSQ, VSUM, VSQ, VSTAT, VTILE, FINISH] = [0, 1, 2, 3, 4, 5, 6, 7];
 
 /** Per kept position: the mean and M2 = Σ(x − mean)² (the variance is M2 / count). */
 export interface Moments {
@@ -68,11 +69,18 @@ export interface MomentsRun {
   readonly layout: ReductionLayout;
   readonly parallel: boolean;
   /**
-   * Where the float32 block drivers write their result (arrays of K values, reused from call to call:
-   * allocating two Float64Arrays, or slicing them out of the shared memory, cost 5–50 µs per call in
-   * Node 20, as much as the [256, 1024] statistics themselves). Valid until the next moments call.
+   * Where the float32 block drivers write their result: K values each, in the wasm heap (so the finish
+   * reads them there) and reused from call to call (allocating two Float64Arrays, or slicing them out
+   * of the shared memory, cost 5–50 µs per call in Node 20, as much as the [256, 1024] statistics
+   * themselves). Valid until the next moments call.
    */
-  readonly out: Moments;
+  readonly out: MomentResults;
+}
+
+/** Moments in the wasm heap: views of at least K values, and their byte offsets. */
+export interface MomentResults extends Moments {
+  readonly meanAt: number;
+  readonly m2At: number;
 }
 
 /**

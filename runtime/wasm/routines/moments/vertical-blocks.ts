@@ -25,20 +25,18 @@ export function verticalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRu
   const ntiles = Math.ceil(l4 / MAX_TILE);
   const tile = 4 * Math.ceil(l4 / 4 / ntiles);
   const heap = ctx.heap;
-  const meanP = heap.alloc(nrg * lp * 8);
-  const m2P = heap.alloc(nrg * lp * 8);
+  // One row group of one-column channels: the units' results are the channels' (out holds lp values).
+  const direct = nrg === 1 && r1 === 1;
+  const meanP = direct ? out.meanAt : heap.alloc(nrg * lp * 8);
+  const m2P = direct ? out.m2At : heap.alloc(nrg * lp * 8);
   const work = tiled ? heap.alloc(ctx.pool.threads * tile * (SLOT / 4)) : 0;
   try {
     if (tiled) ctx.pool.run(mod, VTILE, nrg * ntiles, 1, ctx.params([x.offset, L, r0, rpg, ntiles, tile, l4, meanP, m2P, lp, work]), parallel);
     if (nstrips > 0) ctx.pool.run(mod, VSTAT, nrg * nstrips, 1, ctx.params([x.offset, L, r0, rpg, nstrips, nfull, nquad, tail, meanP, m2P, lp]), parallel);
+    if (direct) return out;
     const pm = heap.f64(meanP, nrg * lp);
     const pq = heap.f64(m2P, nrg * lp);
     const { mean, m2 } = out;
-    if (nrg === 1 && r1 === 1) {
-      mean.set(pm.subarray(0, k));
-      m2.set(pq.subarray(0, k));
-      return out;
-    }
     // Chan, Golub & LeVeque: a column's row groups in order, then a channel's R1 columns in order.
     for (let c = 0; c < k; c++) {
       const channel = new ChanMerge();
@@ -52,8 +50,10 @@ export function verticalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRu
     }
     return out;
   } finally {
-    heap.release(meanP);
-    heap.release(m2P);
+    if (!direct) {
+      heap.release(meanP);
+      heap.release(m2P);
+    }
     if (tiled) heap.release(work);
   }
 }
