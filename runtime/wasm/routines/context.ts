@@ -14,6 +14,8 @@ export interface WasmBuffer {
   readonly offset: number;
   /** The allocation it belongs to (views share it; it is released when no buffer references it). */
   readonly region: object;
+  /** Made by the backend's `constant`: a plan never writes it (Backend.constant). */
+  readonly constant?: true;
 }
 
 export interface WasmRoutineContext {

@@ -94,6 +94,45 @@ describe('fold-shift: the float64 mean folded into the shift', () => {
     }
   });
 
+  it('converts constant means and factors once, and anything else on every dispatch', () => {
+    const be = backends[0];
+    const k = kernelOf(CASES[0].expr, 'float64', 'float32');
+    const compiled = be.compile(k);
+    const n = sizeOf(DIMS);
+    const want = (ms: readonly number[]): Float32Array => {
+      const xs = storage('float32', x) as Float32Array;
+      return Float32Array.from({ length: n }, (_, i) => {
+        const ch = chOf(i);
+        const hi = f(ms[ch]);
+        const fa = (storage('float64', a) as Float64Array)[ch];
+        return affine(xs[i], hi, fa, f(f(b[ch]) - (ms[ch] - hi) * fa));
+      });
+    };
+    const other = mean.map((m, i) => m + 0.5 + i);
+    const buffer = (dtype: DType, d: readonly number[], constant: boolean) => (constant ? be.constant(dtype, storage(dtype, d)) : (() => {
+      const buf = be.allocate(dtype, d.length);
+      be.write(buf, storage(dtype, d));
+      return buf;
+    })());
+    const [xb, ab, bb, rb] = [buffer('float32', Array.from(x), false), buffer('float64', a, true), buffer('float32', b, true), buffer('float32', Array.from(r), false)];
+    const out = be.allocate('float32', n);
+    // The number of elements that differ from the expected run (a count: a diff of 146,955 would not print).
+    const run = (mb: ReturnType<typeof buffer>, ms: readonly number[]): number => {
+      be.dispatch(compiled, [xb, mb, ab, bb, rb], out);
+      const got = be.read(out) as Float32Array;
+      const w = want(ms);
+      return got.reduce((t, v, i) => t + (v === w[i] ? 0 : 1), 0);
+    };
+    // Two constant means through one compiled kernel, alternately: each run converts its own.
+    const [c1, c2] = [buffer('float64', mean, true), buffer('float64', other, true)];
+    for (const [mb, ms] of [[c1, mean], [c2, other], [c1, mean], [c1, mean]] as const) expect(run(mb, ms)).toBe(0);
+    // A mean that is not a constant is converted on every dispatch: writing it changes the result.
+    const variable = buffer('float64', mean, false);
+    expect(run(variable, mean)).toBe(0);
+    be.write(variable, storage('float64', other));
+    expect(run(variable, other)).toBe(0);
+  });
+
   it('reads hi and C per row, and never loads the original addend', () => {
     const be = backends[0];
     const compiled = be.compile(kernelOf(CASES[0].expr, 'float64', 'float32'));
