@@ -1,6 +1,7 @@
-// The float64 → float32 operand conversions the backend runs once per dispatch, before a kernel that
-// reads their results: a folded mean's hi and shift C (fold-shift.ts) and a split operand's hi and lo
-// (split-operands.ts). They run as wasm over the shared memory, on the calling thread. As JavaScript
+// The float64 → float32 operand conversions the backend runs before a kernel that reads their results
+// (per dispatch, or once where the sources are constants: wasm-backend.ts): a folded mean's hi and
+// shift C (fold-shift.ts) and a split operand's hi and lo (split-operands.ts). They run as wasm over
+// the shared memory, on the calling thread. As JavaScript
 // loops over typed-array views made per call they took about 5 µs per dispatch on a 1024-channel
 // BatchNormalization in training form, a sixth of its normalize kernel.
 //
@@ -8,8 +9,8 @@
 // bit-identical to it (fold-shift.test.ts, elementwise.test.ts):
 //   fold:  hi = f32(mean), C = f32(B − (mean − hi)·a), in float64;
 //   split: hi = f32(x), lo = f32(x − hi).
-// f32x4.demote_f64x2_zero and f64x2.promote_low_f32x4 round and widen exactly as f32.demote_f64 and
-// f64.promote_f32 do (WebAssembly SIMD spec, §4.3.2 "demote"/"promote"), two elements per vector.
+// f32x4.demote_f64x2_zero and f64x2.promote_low_f32x4 are defined lane-wise by f32.demote_f64 and
+// f64.promote_f32 (the WebAssembly SIMD specification), so two elements per vector round as one does.
 
 import { loadNamedParams } from './codegen-util.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from './encoder/index.js';
@@ -49,26 +50,58 @@ export function buildConvertModule(): Uint8Array {
 }
 
 /**
- * Elements [start, end): two per step in f64x2 lanes, then a scalar step for an odd last one.
- * `vector(i)` and `scalar(i)` emit the work at element index i.
+ * Elements [start, end): `step(i, true)` two at a time in f64x2 lanes, then `step(i, false)` for an odd
+ * last one in scalars; both emit the same arithmetic at element index i.
  */
-function overElements(f: FunctionBuilder, start: Local, end: Local, vector: (i: Local) => void, scalar: (i: Local) => void): void {
+function overElements(f: FunctionBuilder, start: Local, end: Local, step: (i: Local, vector: boolean) => void): void {
   const i = f.local('i32');
   f.get(start).set(i);
   f.block((done) => {
     f.loop((again) => {
       f.get(i).i32(2).op('i32.add').get(end).op('i32.gt_u').brIf(done);
-      vector(i);
+      step(i, true);
       f.get(i).i32(2).op('i32.add').set(i);
       f.br(again);
     });
   });
-  f.get(i).get(end).op('i32.lt_u').if(() => scalar(i));
+  f.get(i).get(end).op('i32.lt_u').if(() => step(i, false));
 }
 
 /** Push base + i·bytes. */
 function at(f: FunctionBuilder, base: Local, i: Local, bytes: 4 | 8): void {
   f.get(base).get(i).i32(bytes === 8 ? 3 : 2).op('i32.shl').op('i32.add');
+}
+
+/** The locals of one width: x (float64) and its float32 hi, as v128s (two elements) or scalars. */
+interface Lanes {
+  readonly vector: boolean;
+  readonly x: Local;
+  readonly hi: Local;
+}
+
+function lanes(f: FunctionBuilder): { readonly vector: Lanes; readonly scalar: Lanes } {
+  return { vector: { vector: true, x: f.local('v128'), hi: f.local('v128') }, scalar: { vector: false, x: f.local('f64'), hi: f.local('f32') } };
+}
+
+/** x := the float64 element(s) at src, hi := f32(x), stored at dst. */
+function storeHi(f: FunctionBuilder, w: Lanes, dst: Local, src: Local, i: Local): void {
+  at(f, dst, i, 4);
+  at(f, src, i, 8);
+  if (w.vector) f.vmem('v128.load').tee(w.x).simd('f32x4.demote_f64x2_zero').tee(w.hi).storeLane('v128.store64_lane', 0, 0);
+  else f.mem('f64.load').tee(w.x).op('f32.demote_f64').tee(w.hi).mem('f32.store');
+}
+
+/** Push x − hi, exact in float64. */
+function residual(f: FunctionBuilder, w: Lanes): void {
+  f.get(w.x).get(w.hi);
+  if (w.vector) f.simd('f64x2.promote_low_f32x4').simd('f64x2.sub');
+  else f.op('f64.promote_f32').op('f64.sub');
+}
+
+/** Pop a float64 value (two in a vector) and store it rounded to float32 (below the address pushed before it). */
+function storeF32(f: FunctionBuilder, w: Lanes): void {
+  if (w.vector) f.simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
+  else f.op('f32.demote_f64').mem('f32.store');
 }
 
 /**
@@ -79,8 +112,7 @@ function foldFunction(factor: TermKind, addend: TermKind): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, , params] = [0, 1, 2, 3].map((k) => f.param(k));
   const p = loadNamedParams(f, params, ['mean', 'factor', 'addend', 'hi', 'c']);
-  const [m, h] = [f.local('v128'), f.local('v128')];
-  const [ms, hs] = [f.local('f64'), f.local('f32')];
+  const w = lanes(f);
   // A scalar term is loaded once, as a float64 and as its f64x2 splat.
   const splat = (kind: TermKind, ptr: Local): { s: Local; v: Local } | undefined => {
     if (kind !== 'scalar') return undefined;
@@ -91,51 +123,30 @@ function foldFunction(factor: TermKind, addend: TermKind): FunctionBuilder {
   };
   const fs = splat(factor, p.factor);
   const as = splat(addend, p.addend);
-  const termVector = (kind: TermKind, ptr: Local, i: Local, s: { v: Local } | undefined): void => {
-    if (s !== undefined) f.get(s.v);
+  /** Push the factor's or addend's value at element i (two in a vector), as float64. */
+  const term = (kind: TermKind, ptr: Local, i: Local, s: { s: Local; v: Local } | undefined, vector: boolean): void => {
+    if (s !== undefined) f.get(vector ? s.v : s.s);
     else if (kind === 'float64') {
       at(f, ptr, i, 8);
-      f.vmem('v128.load');
+      if (vector) f.vmem('v128.load');
+      else f.mem('f64.load');
     } else {
       at(f, ptr, i, 4);
-      f.vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
+      if (vector) f.vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
+      else f.mem('f32.load').op('f64.promote_f32');
     }
   };
-  const termScalar = (kind: TermKind, ptr: Local, i: Local, s: { s: Local } | undefined): void => {
-    if (s !== undefined) f.get(s.s);
-    else if (kind === 'float64') {
-      at(f, ptr, i, 8);
-      f.mem('f64.load');
-    } else {
-      at(f, ptr, i, 4);
-      f.mem('f32.load').op('f64.promote_f32');
-    }
-  };
-  overElements(
-    f,
-    start,
-    end,
-    (i) => {
-      at(f, p.hi, i, 4);
-      at(f, p.mean, i, 8);
-      f.vmem('v128.load').tee(m).simd('f32x4.demote_f64x2_zero').tee(h).storeLane('v128.store64_lane', 0, 0);
-      at(f, p.c, i, 4);
-      termVector(addend, p.addend, i, as);
-      f.get(m).get(h).simd('f64x2.promote_low_f32x4').simd('f64x2.sub');
-      termVector(factor, p.factor, i, fs);
-      f.simd('f64x2.mul').simd('f64x2.sub').simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
-    },
-    (i) => {
-      at(f, p.hi, i, 4);
-      at(f, p.mean, i, 8);
-      f.mem('f64.load').tee(ms).op('f32.demote_f64').tee(hs).mem('f32.store');
-      at(f, p.c, i, 4);
-      termScalar(addend, p.addend, i, as);
-      f.get(ms).get(hs).op('f64.promote_f32').op('f64.sub');
-      termScalar(factor, p.factor, i, fs);
-      f.op('f64.mul').op('f64.sub').op('f32.demote_f64').mem('f32.store');
-    },
-  );
+  overElements(f, start, end, (i, vector) => {
+    const l = vector ? w.vector : w.scalar;
+    storeHi(f, l, p.hi, p.mean, i);
+    at(f, p.c, i, 4);
+    term(addend, p.addend, i, as, vector);
+    residual(f, l);
+    term(factor, p.factor, i, fs, vector);
+    if (vector) f.simd('f64x2.mul').simd('f64x2.sub');
+    else f.op('f64.mul').op('f64.sub');
+    storeF32(f, l);
+  });
   return f;
 }
 
@@ -147,28 +158,14 @@ function splitFunction(withLo: boolean): FunctionBuilder {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [start, end, , params] = [0, 1, 2, 3].map((k) => f.param(k));
   const p = loadNamedParams(f, params, ['x', 'hi', 'lo']);
-  const [m, h] = [f.local('v128'), f.local('v128')];
-  const [ms, hs] = [f.local('f64'), f.local('f32')];
-  overElements(
-    f,
-    start,
-    end,
-    (i) => {
-      at(f, p.hi, i, 4);
-      at(f, p.x, i, 8);
-      f.vmem('v128.load').tee(m).simd('f32x4.demote_f64x2_zero').tee(h).storeLane('v128.store64_lane', 0, 0);
-      if (!withLo) return;
-      at(f, p.lo, i, 4);
-      f.get(m).get(h).simd('f64x2.promote_low_f32x4').simd('f64x2.sub').simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
-    },
-    (i) => {
-      at(f, p.hi, i, 4);
-      at(f, p.x, i, 8);
-      f.mem('f64.load').tee(ms).op('f32.demote_f64').tee(hs).mem('f32.store');
-      if (!withLo) return;
-      at(f, p.lo, i, 4);
-      f.get(ms).get(hs).op('f64.promote_f32').op('f64.sub').op('f32.demote_f64').mem('f32.store');
-    },
-  );
+  const w = lanes(f);
+  overElements(f, start, end, (i, vector) => {
+    const l = vector ? w.vector : w.scalar;
+    storeHi(f, l, p.hi, p.x, i);
+    if (!withLo) return;
+    at(f, p.lo, i, 4);
+    residual(f, l);
+    storeF32(f, l);
+  });
   return f;
 }

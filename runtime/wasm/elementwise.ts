@@ -291,9 +291,10 @@ class ElementwiseEmitter {
 
   /**
    * At the start of a row (col = 0) with ROW_BLOCK whole rows left in the chunk and in this outer
-   * block: one vector column at a time (two per loop iteration), the row-invariant operands loaded once and the ROW_BLOCK rows'
-   * elements addressed by constant offsets. Each element gets the same vector arithmetic as in the
-   * row loop, so results do not change. Then on to the next row (or out, at the chunk's end).
+   * block: one vector column at a time (two per loop iteration), the row-invariant operands loaded
+   * once and the ROW_BLOCK rows' elements addressed by constant offsets. Each element gets the same
+   * vector arithmetic as in the row loop, so results do not change. Then on to the next row (or out,
+   * at the chunk's end).
    */
   private emitRowBlock(rows: Label, exit: Label, at: RowBlockLocals): void {
     const { f, k, lanes } = this;

@@ -62,7 +62,7 @@ export function verticalTileStats(): FunctionBuilder {
   };
   // Σd/n as Σd·(1/n) where n is a power of two (every whole block of VERTICAL_ROWS rows): a scaling by
   // 2^−k, so the same correctly rounded value, for a multiply instead of a division (the per-block
-  // passes' divisions cost about 3 µs of [256, 1024]'s 36 µs statistics). pow2 and rv (1/n) per block.
+  // passes' divisions cost about 2 µs of [256, 1024]'s 36 µs statistics). pow2 and rv (1/n) per block.
   const pow2 = f.local('i32');
   const rv = f.local('v128');
   /** A per-block pass, emitted for both: with the reciprocal where the block's n is a power of two, else dividing. */
@@ -185,24 +185,26 @@ export function verticalTileStats(): FunctionBuilder {
         f.get(pm).set(s0);
         f.get(pq).set(s1);
         f.get(xp).set(rp);
-        byBlockSize((r) => eachGroup(() => {
-          pairStats(false, r);
-          storeShift();
-          for (let h = 0; h < 2; h++) {
-            f.get(first).if(() => {
-              f.get(s0).get(mb[h]).vmem('v128.store', 16 * h);
-              f.get(s1).get(m2b[h]).vmem('v128.store', 16 * h);
-            }, () => {
-              f.get(s0).vmem('v128.load', 16 * h).tee(mv);
-              f.get(mb[h]).get(mv).simd('f64x2.sub').tee(dv).get(wv).simd('f64x2.mul').simd('f64x2.add').set(est);
-              f.get(s0).get(est).vmem('v128.store', 16 * h);
-              f.get(s1).get(s1).vmem('v128.load', 16 * h).get(m2b[h]).simd('f64x2.add');
-              f.get(dv).get(dv).simd('f64x2.mul').get(cv).simd('f64x2.mul').simd('f64x2.add').vmem('v128.store', 16 * h);
-            });
-          }
-          addConst(f, s0, 32);
-          addConst(f, s1, 32);
-        }));
+        byBlockSize((r) =>
+          eachGroup(() => {
+            pairStats(false, r);
+            storeShift();
+            for (let h = 0; h < 2; h++) {
+              f.get(first).if(() => {
+                f.get(s0).get(mb[h]).vmem('v128.store', 16 * h);
+                f.get(s1).get(m2b[h]).vmem('v128.store', 16 * h);
+              }, () => {
+                f.get(s0).vmem('v128.load', 16 * h).tee(mv);
+                f.get(mb[h]).get(mv).simd('f64x2.sub').tee(dv).get(wv).simd('f64x2.mul').simd('f64x2.add').set(est);
+                f.get(s0).get(est).vmem('v128.store', 16 * h);
+                f.get(s1).get(s1).vmem('v128.load', 16 * h).get(m2b[h]).simd('f64x2.add');
+                f.get(dv).get(dv).simd('f64x2.mul').get(cv).simd('f64x2.mul').simd('f64x2.add').vmem('v128.store', 16 * h);
+              });
+            }
+            addConst(f, s0, 32);
+            addConst(f, s1, 32);
+          }),
+        );
         f.get(nNew).set(nf);
         f.get(xp).get(nb).get(stride).op('i32.mul').op('i32.add').set(xp);
         f.get(done).get(nb).op('i32.add').tee(done).get(rows).op('i32.lt_u').brIf(blocks);
