@@ -12,7 +12,10 @@ export const D_ROWS = 4;
 /** Rows a tile adds per load and store of its f32 sums. */
 const ROW_STEP = 8;
 
-/** Bytes of a tile column group's work slots: the f32x4s of the shift s and Σd² of 4 columns, then Σd as two f64x2. */
+/**
+ * Bytes of a tile column group's work slots: the f32x4s of the shift s and Σd² of 4 columns, then Σd as
+ * two f64x2; once a block is summed, its M2 and mean as two f64x2 each (pairStats).
+ */
 export const SLOT = 64;
 
 /**
@@ -61,14 +64,18 @@ export function verticalTileStats(): FunctionBuilder {
     });
   };
   // Σd/n as Σd·(1/n) where n is a power of two (every whole block of VERTICAL_ROWS rows): a scaling by
-  // 2^−k, so the same correctly rounded value, for a multiply instead of a division (the per-block
-  // passes' divisions cost about 2 µs of [256, 1024]'s 36 µs statistics). pow2 and rv (1/n) per block.
+  // 2^−k, so the same correctly rounded value, for a multiply instead of a division (the divisions of
+  // the per-block passes cost about 2 µs of [256, 1024]'s 36 µs statistics). pow2 and rv (1/n) per block.
   const pow2 = f.local('i32');
   const rv = f.local('v128');
   /** A per-block pass, emitted for both: with the reciprocal where the block's n is a power of two, else dividing. */
   const byBlockSize = (pass: (reciprocal: boolean) => void): void => void f.get(pow2).if(() => pass(true), () => pass(false));
-  /** mb[h], m2b[h] of the 4 columns at a (f64x2 pairs), and their Σd·(Σd/n) − M2 folded into worst. */
-  const pairStats = (foldWorst: boolean, reciprocal: boolean): void => {
+  /**
+   * mb[h], m2b[h] of the 4 columns at a (f64x2 pairs), their Σd·(Σd/n) − M2 folded into worst, and both
+   * stored over the slot's sums (no longer needed): mb at 32 and 48, m2b at 0 and 16 (where the shift
+   * and Σd² were), for the refine and merge passes to load (loadStats) rather than compute again.
+   */
+  const pairStats = (reciprocal: boolean): void => {
     for (let h = 0; h < 2; h++) {
       f.get(a).vmem('v128.load', 32 + 16 * h);
       f.tee(sdv).get(reciprocal ? rv : nbv).simd(reciprocal ? 'f64x2.mul' : 'f64x2.div').set(dv);
@@ -79,11 +86,20 @@ export function verticalTileStats(): FunctionBuilder {
       f.f64x2(0, 0);
       emitMaxF64x2(f);
       f.set(m2b[h]);
-      if (foldWorst) {
-        f.get(dv).get(m2b[h]).simd('f64x2.sub').get(worst);
-        emitMaxF64x2(f);
-        f.set(worst);
-      }
+      f.get(dv).get(m2b[h]).simd('f64x2.sub').get(worst);
+      emitMaxF64x2(f);
+      f.set(worst);
+    }
+    for (let h = 0; h < 2; h++) {
+      f.get(a).get(mb[h]).vmem('v128.store', 32 + 16 * h);
+      f.get(a).get(m2b[h]).vmem('v128.store', 16 * h);
+    }
+  };
+  /** mb and m2b of the 4 columns at a, as pairStats stored them. */
+  const loadStats = (): void => {
+    for (let h = 0; h < 2; h++) {
+      f.get(a).vmem('v128.load', 32 + 16 * h).set(mb[h]);
+      f.get(a).vmem('v128.load', 16 * h).set(m2b[h]);
     }
   };
   /** The work slot's shift := the f32 of mb (the 4 columns' block means). */
@@ -183,16 +199,14 @@ export function verticalTileStats(): FunctionBuilder {
           // The tile's largest Σd·(Σd/n) − M2: positive when some column's shift was off by more than σ.
           f.f64x2(-Infinity, -Infinity).set(worst);
           f.get(xp).set(rp);
-          byBlockSize((r) => eachGroup(() => pairStats(true, r)));
+          byBlockSize((r) => eachGroup(() => pairStats(r)));
           f.f64(0).get(worst).lane('f64x2.extract_lane', 0).get(worst).lane('f64x2.extract_lane', 1).op('f64.max').op('f64.lt');
           f.get(tries).i32(MAX_REFINES).op('i32.lt_u').op('i32.and');
           f.if(() => {
-            byBlockSize((r) =>
-              eachGroup(() => {
-                pairStats(false, r);
-                storeShift();
-              }),
-            );
+            eachGroup(() => {
+              loadStats();
+              storeShift();
+            });
             addConst(f, tries, 1);
             f.br(refine);
           });
@@ -205,26 +219,24 @@ export function verticalTileStats(): FunctionBuilder {
         f.get(pm).set(s0);
         f.get(pq).set(s1);
         f.get(xp).set(rp);
-        byBlockSize((r) =>
-          eachGroup(() => {
-            pairStats(false, r);
-            storeShift();
-            for (let h = 0; h < 2; h++) {
-              f.get(first).if(() => {
-                f.get(s0).get(mb[h]).vmem('v128.store', 16 * h);
-                f.get(s1).get(m2b[h]).vmem('v128.store', 16 * h);
-              }, () => {
-                f.get(s0).vmem('v128.load', 16 * h).tee(mv);
-                f.get(mb[h]).get(mv).simd('f64x2.sub').tee(dv).get(wv).simd('f64x2.mul').simd('f64x2.add').set(est);
-                f.get(s0).get(est).vmem('v128.store', 16 * h);
-                f.get(s1).get(s1).vmem('v128.load', 16 * h).get(m2b[h]).simd('f64x2.add');
-                f.get(dv).get(dv).simd('f64x2.mul').get(cv).simd('f64x2.mul').simd('f64x2.add').vmem('v128.store', 16 * h);
-              });
-            }
-            addConst(f, s0, 32);
-            addConst(f, s1, 32);
-          }),
-        );
+        eachGroup(() => {
+          loadStats();
+          storeShift();
+          for (let h = 0; h < 2; h++) {
+            f.get(first).if(() => {
+              f.get(s0).get(mb[h]).vmem('v128.store', 16 * h);
+              f.get(s1).get(m2b[h]).vmem('v128.store', 16 * h);
+            }, () => {
+              f.get(s0).vmem('v128.load', 16 * h).tee(mv);
+              f.get(mb[h]).get(mv).simd('f64x2.sub').tee(dv).get(wv).simd('f64x2.mul').simd('f64x2.add').set(est);
+              f.get(s0).get(est).vmem('v128.store', 16 * h);
+              f.get(s1).get(s1).vmem('v128.load', 16 * h).get(m2b[h]).simd('f64x2.add');
+              f.get(dv).get(dv).simd('f64x2.mul').get(cv).simd('f64x2.mul').simd('f64x2.add').vmem('v128.store', 16 * h);
+            });
+          }
+          addConst(f, s0, 32);
+          addConst(f, s1, 32);
+        });
         f.get(nNew).set(nf);
         f.get(xp).get(nb).get(stride).op('i32.mul').op('i32.add').set(xp);
         f.get(done).get(nb).op('i32.add').tee(done).get(rows).op('i32.lt_u').brIf(blocks);
