@@ -67,3 +67,26 @@ export function loadParam(f: FunctionBuilder, params: Local, index: number): Loc
   f.get(params).mem('i32.load', 4 * index).set(l);
   return l;
 }
+
+/**
+ * Elements [start, end) of float64 data: `step(i, true)` two at a time in f64x2 lanes, then
+ * `step(i, false)` for an odd last one in scalars; both emit the same arithmetic at element index i.
+ */
+export function overElementPairs(f: FunctionBuilder, start: Local, end: Local, step: (i: Local, vector: boolean) => void): void {
+  const i = f.local('i32');
+  f.get(start).set(i);
+  f.block((done) => {
+    f.loop((again) => {
+      f.get(i).i32(2).op('i32.add').get(end).op('i32.gt_u').brIf(done);
+      step(i, true);
+      f.get(i).i32(2).op('i32.add').set(i);
+      f.br(again);
+    });
+  });
+  f.get(i).get(end).op('i32.lt_u').if(() => step(i, false));
+}
+
+/** Push base + i·bytes. */
+export function elementAt(f: FunctionBuilder, base: Local, i: Local, bytes: 4 | 8): void {
+  f.get(base).get(i).i32(bytes === 8 ? 3 : 2).op('i32.shl').op('i32.add');
+}

@@ -12,7 +12,7 @@
 // f32x4.demote_f64x2_zero and f64x2.promote_low_f32x4 are defined lane-wise by f32.demote_f64 and
 // f64.promote_f32 (the WebAssembly SIMD specification), so two elements per vector round as one does.
 
-import { loadNamedParams } from './codegen-util.js';
+import { elementAt, loadNamedParams, overElementPairs } from './codegen-util.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from './encoder/index.js';
 import { MEMORY_IMPORT } from './elementwise.js';
 
@@ -49,29 +49,6 @@ export function buildConvertModule(): Uint8Array {
   return m.encode();
 }
 
-/**
- * Elements [start, end): `step(i, true)` two at a time in f64x2 lanes, then `step(i, false)` for an odd
- * last one in scalars; both emit the same arithmetic at element index i.
- */
-function overElements(f: FunctionBuilder, start: Local, end: Local, step: (i: Local, vector: boolean) => void): void {
-  const i = f.local('i32');
-  f.get(start).set(i);
-  f.block((done) => {
-    f.loop((again) => {
-      f.get(i).i32(2).op('i32.add').get(end).op('i32.gt_u').brIf(done);
-      step(i, true);
-      f.get(i).i32(2).op('i32.add').set(i);
-      f.br(again);
-    });
-  });
-  f.get(i).get(end).op('i32.lt_u').if(() => step(i, false));
-}
-
-/** Push base + i·bytes. */
-function at(f: FunctionBuilder, base: Local, i: Local, bytes: 4 | 8): void {
-  f.get(base).get(i).i32(bytes === 8 ? 3 : 2).op('i32.shl').op('i32.add');
-}
-
 /** The locals of one width: x (float64) and its float32 hi, as v128s (two elements) or scalars. */
 interface Lanes {
   readonly vector: boolean;
@@ -85,8 +62,8 @@ function lanes(f: FunctionBuilder): { readonly vector: Lanes; readonly scalar: L
 
 /** x := the float64 element(s) at src, hi := f32(x), stored at dst. */
 function storeHi(f: FunctionBuilder, w: Lanes, dst: Local, src: Local, i: Local): void {
-  at(f, dst, i, 4);
-  at(f, src, i, 8);
+  elementAt(f, dst, i, 4);
+  elementAt(f, src, i, 8);
   if (w.vector) f.vmem('v128.load').tee(w.x).simd('f32x4.demote_f64x2_zero').tee(w.hi).storeLane('v128.store64_lane', 0, 0);
   else f.mem('f64.load').tee(w.x).op('f32.demote_f64').tee(w.hi).mem('f32.store');
 }
@@ -127,19 +104,19 @@ function foldFunction(factor: TermKind, addend: TermKind): FunctionBuilder {
   const term = (kind: TermKind, ptr: Local, i: Local, s: { s: Local; v: Local } | undefined, vector: boolean): void => {
     if (s !== undefined) f.get(vector ? s.v : s.s);
     else if (kind === 'float64') {
-      at(f, ptr, i, 8);
+      elementAt(f, ptr, i, 8);
       if (vector) f.vmem('v128.load');
       else f.mem('f64.load');
     } else {
-      at(f, ptr, i, 4);
+      elementAt(f, ptr, i, 4);
       if (vector) f.vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
       else f.mem('f32.load').op('f64.promote_f32');
     }
   };
-  overElements(f, start, end, (i, vector) => {
+  overElementPairs(f, start, end, (i, vector) => {
     const l = vector ? w.vector : w.scalar;
     storeHi(f, l, p.hi, p.mean, i);
-    at(f, p.c, i, 4);
+    elementAt(f, p.c, i, 4);
     term(addend, p.addend, i, as, vector);
     residual(f, l);
     term(factor, p.factor, i, fs, vector);
@@ -159,11 +136,11 @@ function splitFunction(withLo: boolean): FunctionBuilder {
   const [start, end, , params] = [0, 1, 2, 3].map((k) => f.param(k));
   const p = loadNamedParams(f, params, ['x', 'hi', 'lo']);
   const w = lanes(f);
-  overElements(f, start, end, (i, vector) => {
+  overElementPairs(f, start, end, (i, vector) => {
     const l = vector ? w.vector : w.scalar;
     storeHi(f, l, p.hi, p.x, i);
     if (!withLo) return;
-    at(f, p.lo, i, 4);
+    elementAt(f, p.lo, i, 4);
     residual(f, l);
     storeF32(f, l);
   });

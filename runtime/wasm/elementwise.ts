@@ -119,7 +119,6 @@ interface Width {
 interface RowBlockLocals {
   readonly pos: Local;
   readonly col: Local;
-  readonly cnt: Local;
   readonly po: Local;
   readonly end: Local;
   /** Free for the block: the output pointer at the row's end. */
@@ -234,7 +233,7 @@ class ElementwiseEmitter {
             if (lo !== undefined) f.get(lo).simd('f32x4.splat').set(this.lo(this.loV, j));
           }
         }
-        if (this.rowBlocked()) this.emitRowBlock(rows, exit, { pos, col, cnt, po, end, rowEnd: t0, coord, base, ptr, size, outSize });
+        if (this.rowBlocked()) this.emitRowBlock(rows, exit, { pos, col, po, end, rowEnd: t0, coord, base, ptr, size, outSize });
         // Vector body: UNROLL steps per iteration while the run has that many (addresses advance once
         // per iteration, steps address by memarg offset), then single steps.
         for (const steps of run >= UNROLL * lanes.width ? [UNROLL, 1] : [1]) {

@@ -6,8 +6,8 @@
 // apart, which a float32 result never shows). With precision 'float32', long runs (R1 ≥ 16, e.g. NCHW
 // per-channel statistics) are summed in float32 blocks instead: promoting every
 // value to float64 (half-width lanes, a promote per value, two passes over memory) made this
-// compute-bound, so each block of at most BLOCK values is read while it sits in L1 and summed in f32x4
-// lanes, and only the lane totals go to float64. The lanes hold d = x − m̂ and d², m̂ an f32 estimate
+// compute-bound, so each block of at most BLOCK values is summed in f32x4 lanes and only the lane
+// totals go to float64. The lanes hold d = x − m̂ and d², m̂ an f32 estimate
 // of the mean of the block's unit (a fixed group of run segments, about SEGMENT values), so the f32
 // sums carry the data's spread rather than its offset (d is exact for x near m̂, Sterbenz); the
 // corrected two-pass formula M2 = Σd² − (Σd)²/n, mean = m̂ + Σd/n (Chan, Golub & LeVeque, "Algorithms

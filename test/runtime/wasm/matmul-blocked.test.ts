@@ -146,11 +146,12 @@ describe('wasm matmul with B packed per K-block', () => {
 
   it('takes heap scratch bounded by the block sizes, whatever B\'s size', () => {
     // Per thread: the edge tile, one packed KC × CBP·8 block, an MC × CBP·8 stage and the epilogue's
-    // params (a few words); per call: the batch offset tables and the epilogue's params template. A
-    // block of a page or more may start up to a page later (the heap's cache colouring).
+    // params (a few words); per call: the batch offset tables and the epilogue's params template. The
+    // threads' scratch is one block of a page or more, which may start up to a page later (the heap's
+    // cache colouring).
     const roundUp = (v: number): number => Math.ceil(v / ALIGN) * ALIGN;
-    const perThread = roundUp(TILE_TMP_BYTES + KC * CBP * PANEL_ROW_BYTES + MC * CBP * PANEL_ROW_BYTES + 64) + SET_SPAN - ALIGN;
-    const perCall = 2 * roundUp(8) + roundUp(64);
+    const perThread = roundUp(TILE_TMP_BYTES + KC * CBP * PANEL_ROW_BYTES + MC * CBP * PANEL_ROW_BYTES + 64);
+    const perCall = 2 * roundUp(8) + roundUp(64) + SET_SPAN - ALIGN;
     const [K, N] = [4096, 1000];
     const call = mm([1, K], [N, K], false, true);
     const epilogue = {

@@ -19,7 +19,7 @@ export function emitSmallIntToF64(f: FunctionBuilder, n: Local): void {
  * NaN and signed-zero rules take V8 eight instructions (a third of the vertical tiles' per-block
  * merge). It equals max unless v and w are zeros of opposite sign (never here: M2 = Σd² − Σd·(Σd/n) is
  * not −0, and the refine test only asks whether the largest is positive) or w is NaN. A NaN v is kept,
- * so a non-finite M2 still sends the call to the float64 path (moments.ts); a refine test that drops a
+ * so a non-finite M2 still sends the call to the float64 path (finish.ts); a refine test that drops a
  * NaN belongs to such a call too.
  */
 export function emitMaxF64x2(f: FunctionBuilder): void {

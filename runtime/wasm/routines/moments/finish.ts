@@ -3,7 +3,7 @@
 // typed-array views, the check and the writes took about 5 µs per call on [256, 1024], a tenth of the
 // statistics.
 
-import { loadNamedParams } from '../../codegen-util.js';
+import { elementAt, loadNamedParams, overElementPairs } from '../../codegen-util.js';
 import { FunctionBuilder, type Local } from '../../encoder/index.js';
 
 /**
@@ -33,59 +33,57 @@ export function finishFunction(meanF64: boolean, varF64: boolean): FunctionBuild
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32'], ['i32']);
   const [start, end, , params] = [0, 1, 2, 3].map((k) => f.param(k));
   const p = loadNamedParams(f, params, ['mean', 'm2', 'outMean', 'outVar', 'count']);
-  const i = f.local('i32');
-  const [m, v, count, bad, tiny] = [0, 1, 2, 3, 4].map(() => f.local('v128'));
-  const [ms, vs, counts] = [f.local('f64'), f.local('f64'), f.local('f64')];
-  const badS = f.local('i32');
-  f.get(p.count).op('f64.convert_i32_u').tee(counts).simd('f64x2.splat').set(count);
-  f.f64x2(MIN_BLOCK_VARIANCE, MIN_BLOCK_VARIANCE).set(tiny);
-  f.f64x2(0, 0).set(bad);
-  const at = (base: Local, bytes: 4 | 8): void => void f.get(base).get(i).i32(bytes === 8 ? 3 : 2).op('i32.shl').op('i32.add');
-  /** Push the mask of lanes of the local that are not finite: x − x is 0 for finite x, NaN otherwise. */
-  const notFinite = (x: Local): void => void f.get(x).get(x).simd('f64x2.sub').f64x2(0, 0).simd('f64x2.ne');
-  const store = (base: Local, x: Local, f64: boolean): void => {
-    at(base, f64 ? 8 : 4);
-    f.get(x);
-    if (f64) f.vmem('v128.store');
-    else f.simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
-  };
-  f.get(start).set(i);
-  f.block((done) => {
-    f.loop((again) => {
-      f.get(i).i32(2).op('i32.add').get(end).op('i32.gt_u').brIf(done);
-      at(p.mean, 8);
-      f.vmem('v128.load').set(m);
-      at(p.m2, 8);
-      f.vmem('v128.load').get(count).simd('f64x2.div').set(v);
-      f.get(bad);
-      notFinite(m);
-      notFinite(v);
-      f.simd('v128.or');
-      f.get(v).f64x2(0, 0).simd('f64x2.gt').get(v).get(tiny).simd('f64x2.lt').simd('v128.and');
-      f.simd('v128.or').simd('v128.or').set(bad);
-      store(p.outMean, m, meanF64);
-      store(p.outVar, v, varF64);
-      f.get(i).i32(2).op('i32.add').set(i);
-      f.br(again);
-    });
-  });
-  // An odd last channel, in scalars: the same tests.
-  f.get(bad).simd('v128.any_true').set(badS);
-  f.get(i).get(end).op('i32.lt_u').if(() => {
-    at(p.mean, 8);
-    f.mem('f64.load').set(ms);
-    at(p.m2, 8);
-    f.mem('f64.load').get(counts).op('f64.div').set(vs);
-    f.get(badS);
-    for (const x of [ms, vs]) f.get(x).get(x).op('f64.sub').f64(0).op('f64.ne').op('i32.or');
-    f.get(vs).f64(0).op('f64.gt').get(vs).f64(MIN_BLOCK_VARIANCE).op('f64.lt').op('i32.and').op('i32.or').set(badS);
-    for (const [base, x, f64] of [[p.outMean, ms, meanF64], [p.outVar, vs, varF64]] as const) {
-      at(base, f64 ? 8 : 4);
+  // Pairs of channels in f64x2 lanes (their verdicts or'ed into a lane mask), an odd last one in
+  // scalars (into an i32): the same tests either way.
+  const vector = { m: f.local('v128'), v: f.local('v128'), count: f.local('v128'), bad: f.local('v128') };
+  const scalar = { m: f.local('f64'), v: f.local('f64'), count: f.local('f64'), bad: f.local('i32') };
+  f.get(p.count).op('f64.convert_i32_u').tee(scalar.count).simd('f64x2.splat').set(vector.count);
+  f.f64x2(0, 0).set(vector.bad);
+  f.i32(0).set(scalar.bad);
+  overElementPairs(f, start, end, (i, isVector) => {
+    const w = isVector ? vector : scalar;
+    const op = (name: 'div' | 'sub' | 'ne' | 'gt' | 'lt'): void => void (isVector ? f.simd(`f64x2.${name}`) : f.op(`f64.${name}`));
+    const constant = (c: number): void => void (isVector ? f.f64x2(c, c) : f.f64(c));
+    const logic = (name: 'or' | 'and'): void => void (isVector ? f.simd(`v128.${name}`) : f.op(`i32.${name}`));
+    const load = (base: Local): void => {
+      elementAt(f, base, i, 8);
+      if (isVector) f.vmem('v128.load');
+      else f.mem('f64.load');
+    };
+    load(p.mean);
+    f.set(w.m);
+    load(p.m2);
+    f.get(w.count);
+    op('div');
+    f.set(w.v);
+    // bad |= m or v not finite (x − x is 0 for finite x, NaN otherwise) | 0 < v < MIN_BLOCK_VARIANCE.
+    f.get(w.bad);
+    for (const x of [w.m, w.v]) {
+      f.get(x).get(x);
+      op('sub');
+      constant(0);
+      op('ne');
+      logic('or');
+    }
+    f.get(w.v);
+    constant(0);
+    op('gt');
+    f.get(w.v);
+    constant(MIN_BLOCK_VARIANCE);
+    op('lt');
+    logic('and');
+    logic('or');
+    f.set(w.bad);
+    for (const [base, x, f64] of [[p.outMean, w.m, meanF64], [p.outVar, w.v, varF64]] as const) {
+      elementAt(f, base, i, f64 ? 8 : 4);
       f.get(x);
-      if (f64) f.mem('f64.store');
+      if (isVector) {
+        if (f64) f.vmem('v128.store');
+        else f.simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
+      } else if (f64) f.mem('f64.store');
       else f.op('f32.demote_f64').mem('f32.store');
     }
   });
-  f.get(badS);
+  f.get(vector.bad).simd('v128.any_true').get(scalar.bad).op('i32.or');
   return f;
 }

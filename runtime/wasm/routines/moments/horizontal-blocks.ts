@@ -1,10 +1,10 @@
 // Float32 block statistics of long runs (NCHW per-channel moments): the kernel that sums each block
-// in f32 lanes while it sits in L1, and the driver that merges the units by Chan's update.
+// in f32 lanes, and the driver that merges the units by Chan's update.
 
 import { addConst, forUp, loadNamedParams, minU, read } from '../../codegen-util.js';
 import { FunctionBuilder, type Local } from '../../encoder/index.js';
 import { emitLaneSum, emitPieceLoop, emitSmallIntToF64 } from './emit.js';
-import { BLOCK, ChanMerge, HSTAT, MAX_REFINES, type Moments, type MomentsRun, SEGMENT } from './layout.js';
+import { BLOCK, ChanMerge, HSTAT, MAX_REFINES, type MomentsRun, SEGMENT } from './layout.js';
 
 /**
  * s(start, end, tid, params): partial[u] = (mean, M2) of unit u = (channel c, run group g, segment s):
@@ -145,7 +145,7 @@ export function blockStats(): FunctionBuilder {
  * unit is segment s of a group of ga runs of one channel (about SEGMENT values), so short runs do not
  * make many tiny units; units depend on the shape only.
  */
-export function horizontalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRun): Moments {
+export function horizontalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRun): void {
   const { r0, k, r1 } = layout;
   const nseg = Math.ceil(r1 / SEGMENT);
   const segMax = Math.min(r1, SEGMENT);
@@ -170,7 +170,6 @@ export function horizontalBlocks({ ctx, mod, x, layout, parallel, out }: Moments
       mean[c] = merged.mean;
       m2[c] = merged.m2;
     }
-    return out;
   } finally {
     heap.release(partial);
   }

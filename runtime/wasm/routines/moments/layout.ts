@@ -11,13 +11,16 @@ import { FINISH_EXPORTS } from './finish.js';
 export const SEGMENT = 16384;
 
 /**
- * Values per horizontal block (a multiple of 16 dividing SEGMENT): 4 KiB stays in L1 between passes,
- * and each of the 16 f32 lanes sums at most 64 terms (128 when the block gathers short runs). Smaller
- * blocks lose more time to the per-block work than they gain in accuracy.
+ * Values per horizontal block (a multiple of 16 dividing SEGMENT): each of the 16 f32 lanes sums at
+ * most 64 terms (128 when the block gathers short runs) before float64 takes over. Smaller blocks lose
+ * more time to the per-block work than they gain in accuracy.
  */
 export const BLOCK = 1024;
 
-/** Extra passes over a block whose estimated mean was off by more than its standard deviation. */
+/**
+ * Extra passes over a unit (horizontal) or block of rows (vertical) whose estimated mean was off by more
+ * than its standard deviation.
+ */
 export const MAX_REFINES = 2;
 
 /**
@@ -54,7 +57,10 @@ export const MIN_HORIZONTAL_RUN = 16;
 
 export const MOMENTS_EXPORTS = ['hstat', 'hsum', 'hsq', 'vsum', 'vsq', 'vstat', 'vtile', ...FINISH_EXPORTS] as const;
 
-export const [HSTAT, HSUM, HSQ, VSUM, VSQ, VSTAT, VTILE, FINISH] = [0, 1, 2, 3, 4, 5, 6, 7];
+export const [HSTAT, HSUM, HSQ, VSUM, VSQ, VSTAT, VTILE] = [0, 1, 2, 3, 4, 5, 6];
+
+/** The first finish export's index (finish.ts, finishVariant counts from it). */
+export const FINISH = MOMENTS_EXPORTS.indexOf(FINISH_EXPORTS[0]);
 
 /** Per kept position: the mean and M2 = Σ(x − mean)² (the variance is M2 / count). */
 export interface Moments {

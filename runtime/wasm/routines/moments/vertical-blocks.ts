@@ -1,7 +1,7 @@
 // The driver of the channels-last float32 statistics: strips or tiles per row group, then Chan's
 // update across row groups and across the R1 columns of each channel, in index order.
 
-import { ChanMerge, MAX_TILE, MIN_TILE, type Moments, type MomentsRun, VERTICAL_GROUP, VERTICAL_ROWS, VSTAT, VTILE } from './layout.js';
+import { ChanMerge, MAX_TILE, MIN_TILE, type MomentsRun, VERTICAL_GROUP, VERTICAL_ROWS, VSTAT, VTILE } from './layout.js';
 import { STRIP } from './vertical-strips.js';
 import { SLOT } from './vertical-tiles.js';
 
@@ -10,7 +10,7 @@ import { SLOT } from './vertical-tiles.js';
  * rows, merged by Chan's update per row group in wasm, then here across row groups and across the R1
  * columns of each channel, in index order. Units (row group, strip) depend on the shape only.
  */
-export function verticalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRun): Moments {
+export function verticalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRun): void {
   const { r0, k, r1 } = layout;
   const L = k * r1;
   const lp = Math.ceil(L / 4) * 4;
@@ -33,7 +33,7 @@ export function verticalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRu
   try {
     if (tiled) ctx.pool.run(mod, VTILE, nrg * ntiles, 1, ctx.params([x.offset, L, r0, rpg, ntiles, tile, l4, meanP, m2P, lp, work]), parallel);
     if (nstrips > 0) ctx.pool.run(mod, VSTAT, nrg * nstrips, 1, ctx.params([x.offset, L, r0, rpg, nstrips, nfull, nquad, tail, meanP, m2P, lp]), parallel);
-    if (direct) return out;
+    if (direct) return;
     const pm = heap.f64(meanP, nrg * lp);
     const pq = heap.f64(m2P, nrg * lp);
     const { mean, m2 } = out;
@@ -48,7 +48,6 @@ export function verticalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRu
       mean[c] = channel.mean;
       m2[c] = channel.m2;
     }
-    return out;
   } finally {
     if (!direct) {
       heap.release(meanP);

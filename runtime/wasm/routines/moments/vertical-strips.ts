@@ -129,7 +129,8 @@ export function verticalBlockStats(): FunctionBuilder {
           f.get(mb[2 * k]).simd('f32x4.demote_f64x2_zero').get(mb[2 * k + 1]).simd('f32x4.demote_f64x2_zero').shuffle(LOW_HALVES).set(newShift[k]);
         }
         // A shift off by more than σ amplifies the f32 rounding of Σd² by more than 2: sum the block
-        // again about its means (at most MAX_REFINES times). NaN never refines (the result falls back).
+        // again about its means (at most MAX_REFINES times). A NaN may be dropped from the test (emit.ts,
+        // emitMaxF64x2) and the block refined: its statistics stay non-finite and fall back to float64.
         f.f64(0).get(worst).lane('f64x2.extract_lane', 0).get(worst).lane('f64x2.extract_lane', 1).op('f64.max').op('f64.lt');
         f.get(tries).i32(MAX_REFINES).op('i32.lt_u').op('i32.and');
         f.if(() => {
