@@ -225,7 +225,6 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
   const s1 = f.local('i32');
   const perN = f.local('i32');
   const fastTab = f.local('i32');
-  const dAddr = f.local('i32');
   const t = f.local('i32');
   const ct = f.local('i32');
   const pixels = f.local('v128');
@@ -303,87 +302,76 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
           f.br(fl);
         });
       });
-      // im2col: packed[(c>>3)·K + kidx][c&7] = x[n, g·cg + ci, iy, ix] or 0 outside, four columns at a
-      // time (c a multiple of 4, so they share one panel row), each group down its whole K: a group on
-      // one output row checks each window row once and walks it by address (the ResNet stem's 7×7/2
-      // packing went from 38% of its GEMM's time to 20%: 7.1 → 6.2 ms per call).
-      f.i32(0).set(c);
-      f.block((cd) => {
-        f.loop((cl) => {
-          f.get(c).get(cols).op('i32.ge_u').brIf(cd);
-          f.get(packed).get(c).i32(3).op('i32.shr_u').get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
-          f.get(c).i32(7).op('i32.and').i32(4).op('i32.mul').op('i32.add').set(dst);
-          f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(iy0);
-          f.get(ixTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(ix0);
-          f.get(fastTab).get(c).op('i32.add').mem('i32.load').set(fastGroup);
-          /** The generic form of one tap for the group's 4 columns: each lane's (iy, ix) from the tables, 0 outside. */
-          const tapByLane = (): void => {
-            f.i32(0).set(t);
-            f.block((td) => {
-              f.loop((tl) => {
-                f.get(t).i32(4).op('i32.ge_u').brIf(td);
-                f.get(c).get(t).op('i32.add').i32(4).op('i32.mul').set(ct);
-                f.get(iyTab).get(ct).op('i32.add').mem('i32.load').get(dy).op('i32.add').set(iy);
-                f.get(ixTab).get(ct).op('i32.add').mem('i32.load').get(dx).op('i32.add').set(ix);
-                f.get(iy).get(P.H).op('i32.lt_u').get(ix).get(P.W).op('i32.lt_u').op('i32.and').set(inside);
-                // Branch-free: read a valid address (the plane start) when outside, then select 0.
-                f.get(dst).get(t).i32(4).op('i32.mul').op('i32.add');
-                f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix).op('i32.add').i32(4).op('i32.mul').op('i32.add');
-                f.get(plane).get(inside).op('select').mem('f32.load');
-                f.f32(0).get(inside).op('select');
-                f.mem('f32.store');
-                addConst(f, t, 1);
-                f.br(tl);
-              });
-            });
-          };
-          forUp(f, ci, () => void f.i32(0), () => void f.get(P.cg), 1, () => {
-            // plane = x + ((n·C + g·cg + ci)·H·W)·4
-            f.get(P.x).get(nb).get(P.C).op('i32.mul').get(g).get(P.cg).op('i32.mul').op('i32.add').get(ci).op('i32.add');
-            f.get(P.H).op('i32.mul').get(P.W).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(plane);
-            forUp(f, ky, () => void f.i32(0), () => void f.get(P.kh), 1, () => {
-              f.get(ky).get(P.dh).op('i32.mul').set(dy);
-              f.get(iy0).get(dy).op('i32.add').set(iy);
-              f.get(fastGroup).get(iy).get(P.H).op('i32.lt_u').op('i32.and');
-              f.if(
-                () => {
-                  // One output row whose window row is inside: the taps walk the input row (srcX, the
-                  // first column's input column, and its address src advance by the dilation); a tap whose 4 pixels are all inside is one vector
-                  // (stride 1), or pixels 0, 2, 4, 6 of the seven from the first (stride 2: lanes 0, 2 of
-                  // one load and 1, 3 of a load three pixels on, so nothing past them is read).
-                  f.get(ix0).set(srcX);
-                  f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix0).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
-                  forUp(f, kx, () => void f.i32(0), () => void f.get(P.kw), 1, () => {
-                    f.get(srcX).get(P.W).op('i32.lt_u');
-                    f.get(srcX).get(P.sw).i32(3).op('i32.mul').op('i32.add').get(P.W).op('i32.lt_u').op('i32.and');
-                    f.if(
-                      () => {
-                        f.get(src).vmem('v128.load').set(pixels);
-                        f.get(P.sw).i32(2).op('i32.eq').if(() => void f.get(pixels).get(src).vmem('v128.load', 12).shuffle(lanes32([0, 2, 5, 7])).set(pixels));
-                        f.get(dst).get(pixels).vmem('v128.store');
-                      },
-                      () => {
-                        f.get(kx).get(P.dw).op('i32.mul').set(dx);
-                        tapByLane();
-                      },
-                    );
-                    f.get(srcX).get(P.dw).op('i32.add').set(srcX);
-                    f.get(src).get(P.dw).i32(2).op('i32.shl').op('i32.add').set(src);
-                    addConst(f, dst, PANEL_ROW_BYTES);
-                  });
-                },
-                () => {
-                  forUp(f, kx, () => void f.i32(0), () => void f.get(P.kw), 1, () => {
-                    f.get(kx).get(P.dw).op('i32.mul').set(dx);
-                    tapByLane();
-                    addConst(f, dst, PANEL_ROW_BYTES);
-                  });
-                },
-              );
-            });
+      // im2col: packed[(c>>3)·K + (ci·kh + ky)·kw + kx][c&7] = x[n, g·cg + ci, iy, ix] or 0 outside,
+      // four columns at a time (c a multiple of 4, so they share one panel row), each group down its
+      // whole K: a group on one output row checks each window row once and walks it by address (the
+      // ResNet stem's 7×7/2 packing went from 38% of its GEMM's time to 20%: 7.1 → 6.2 ms per call).
+      forUp(f, c, () => void f.i32(0), () => void f.get(cols), 4, () => {
+        f.get(packed).get(c).i32(3).op('i32.shr_u').get(P.K).op('i32.mul').i32(PANEL_ROW_BYTES).op('i32.mul').op('i32.add');
+        f.get(c).i32(7).op('i32.and').i32(4).op('i32.mul').op('i32.add').set(dst);
+        f.get(iyTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(iy0);
+        f.get(ixTab).get(c).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(ix0);
+        f.get(fastTab).get(c).op('i32.add').mem('i32.load').set(fastGroup);
+        /** The generic form of one tap for the group's 4 columns: each lane's (iy, ix) from the tables, 0 outside. */
+        const tapByLane = (): void => {
+          forUp(f, t, () => void f.i32(0), () => void f.i32(4), 1, () => {
+            f.get(c).get(t).op('i32.add').i32(4).op('i32.mul').set(ct);
+            f.get(iyTab).get(ct).op('i32.add').mem('i32.load').get(dy).op('i32.add').set(iy);
+            f.get(ixTab).get(ct).op('i32.add').mem('i32.load').get(dx).op('i32.add').set(ix);
+            f.get(iy).get(P.H).op('i32.lt_u').get(ix).get(P.W).op('i32.lt_u').op('i32.and').set(inside);
+            // Branch-free: read a valid address (the plane start) when outside, then select 0.
+            f.get(dst).get(t).i32(4).op('i32.mul').op('i32.add');
+            f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix).op('i32.add').i32(4).op('i32.mul').op('i32.add');
+            f.get(plane).get(inside).op('select').mem('f32.load');
+            f.f32(0).get(inside).op('select');
+            f.mem('f32.store');
           });
-          addConst(f, c, 4);
-          f.br(cl);
+        };
+        forUp(f, ci, () => void f.i32(0), () => void f.get(P.cg), 1, () => {
+          // plane = x + ((n·C + g·cg + ci)·H·W)·4
+          f.get(P.x).get(nb).get(P.C).op('i32.mul').get(g).get(P.cg).op('i32.mul').op('i32.add').get(ci).op('i32.add');
+          f.get(P.H).op('i32.mul').get(P.W).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(plane);
+          forUp(f, ky, () => void f.i32(0), () => void f.get(P.kh), 1, () => {
+            f.get(ky).get(P.dh).op('i32.mul').set(dy);
+            f.get(iy0).get(dy).op('i32.add').set(iy);
+            f.get(fastGroup).get(iy).get(P.H).op('i32.lt_u').op('i32.and');
+            f.if(
+              () => {
+                // One output row whose window row is inside: the taps walk the input row (srcX, the
+                // first column's input column, and its address src advance by the dilation); a tap
+                // whose 4 pixels are all inside is one vector (stride 1), or pixels 0, 2, 4, 6 of the
+                // seven from the first (stride 2: lanes 0, 2 of one load and 1, 3 of a load three
+                // pixels on, so nothing past them is read).
+                f.get(ix0).set(srcX);
+                f.get(plane).get(iy).get(P.W).op('i32.mul').get(ix0).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
+                forUp(f, kx, () => void f.i32(0), () => void f.get(P.kw), 1, () => {
+                  f.get(srcX).get(P.W).op('i32.lt_u');
+                  f.get(srcX).get(P.sw).i32(3).op('i32.mul').op('i32.add').get(P.W).op('i32.lt_u').op('i32.and');
+                  f.if(
+                    () => {
+                      f.get(src).vmem('v128.load').set(pixels);
+                      f.get(P.sw).i32(2).op('i32.eq').if(() => void f.get(pixels).get(src).vmem('v128.load', 12).shuffle(lanes32([0, 2, 5, 7])).set(pixels));
+                      f.get(dst).get(pixels).vmem('v128.store');
+                    },
+                    () => {
+                      f.get(kx).get(P.dw).op('i32.mul').set(dx);
+                      tapByLane();
+                    },
+                  );
+                  f.get(srcX).get(P.dw).op('i32.add').set(srcX);
+                  f.get(src).get(P.dw).i32(2).op('i32.shl').op('i32.add').set(src);
+                  addConst(f, dst, PANEL_ROW_BYTES);
+                });
+              },
+              () => {
+                forUp(f, kx, () => void f.i32(0), () => void f.get(P.kw), 1, () => {
+                  f.get(kx).get(P.dw).op('i32.mul').set(dx);
+                  tapByLane();
+                  addConst(f, dst, PANEL_ROW_BYTES);
+                });
+              },
+            );
+          });
         });
       });
       if (epi === undefined) {
