@@ -116,9 +116,8 @@ function filterTransform(v: WinogradVariant): FunctionBuilder {
           for (let k = 0; k < 9; k++) gatherTap(k);
         },
       );
-      const filterRow = (ky: number): Local[] => g[ky];
       f.get(uBase).get(m).get(mFrom).op('i32.sub').i32(v.xi).op('i32.mul').get(Cp).op('i32.mul').get(c).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(u0);
-      emitTransform2d(f, v.weight, filterRow, tmp, 'v128', storeAt(f, v.a, u0, xiStride, xiStrideSide, ptr));
+      emitTransform2d(f, v.weight, (ky) => g[ky], tmp, 'v128', storeAt(f, v.a, u0, xiStride, xiStrideSide, ptr));
     });
   });
   return f;
@@ -147,11 +146,11 @@ export const winogradConvParams = (p: WinogradConvParams): number[] => CONV_PARA
  * stageAt][epilogue params at epiParamsAt]):
  *   'tiles'  filters shared (U holds all M filters): unit = (image, tile block, chunk of MC output
  *            channels); transforms the block's inputs into the thread's V, then per MB rows of the chunk
- *            16 GEMMs and the output transform.
+ *            ξ GEMMs and the output transform.
  *   'inputs' inputs shared, pass 1: unit = (tile block b0 + k, chunk cc of CC channels); transforms those
- *            channels of the block's inputs into V + k·(16·C·Tp·4), shared by every thread.
+ *            channels of the block's inputs into V + k·vBlock (ξ slices vXi apart), shared by every thread.
  *   'rows'   inputs shared, pass 2: unit = block of MB output channels; transforms their filters into
- *            the thread's U, then for each of the nBlk tile blocks 16 GEMMs and the output transform.
+ *            the thread's U, then for each of the nBlk tile blocks ξ GEMMs and the output transform.
  * With `epi` (epilogue-stage.ts), each output channel's transformed block goes to the stage (mirroring
  * the block's output rows) and the epilogue stores it, output row segment by segment.
  */
@@ -162,7 +161,8 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
   const i32 = (): Local => f.local('i32');
   const [u, n, rem, tb, mc, t0, valid, npanUsed, nGroups, rec0, rec, xImg, q, dst, plane, c, rp, ptr] = Array.from({ length: 18 }, i32);
   const [mEnd, m0, rows, xi, r, outPlane, src, off, bits, s0, s1, c0, c1, k, vBlk, vBlock, scratch] = Array.from({ length: 17 }, i32);
-  const [tileTmp, mBuf, uBuf, vXi, vXiSide, mXi, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 15 }, i32);
+  const [tileTmp, mBuf, uBuf, vXiSide, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 13 }, i32);
+  const { vXi, mXi } = P;
   const [stage, epiParams, ty0, t, ty, tEnd, ox0, ox1, oy, at, rowBase, runStart, runLen] = Array.from({ length: 13 }, i32);
   const GROUP = groupLayout(v);
   const { a, m: tm, xi: XI } = v;
@@ -179,10 +179,8 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
   f.get(P.scratchBase).get(tid).get(P.scratchStride).op('i32.mul').op('i32.add').tee(scratch).set(tileTmp);
   f.get(scratch).get(P.mAt).op('i32.add').set(mBuf);
   f.get(scratch).get(P.uAt).op('i32.add').set(uBuf);
-  f.get(P.vXi).set(vXi);
   f.get(vXi).i32(XI).op('i32.mul').set(vBlock);
   f.get(vXi).i32(a).op('i32.mul').set(vXiSide);
-  f.get(P.mXi).set(mXi);
   f.get(P.Cp).i32(4).op('i32.mul').set(uXi);
   f.get(uXi).i32(XI).op('i32.mul').set(rsA);
   f.get(P.Tp).i32(4).op('i32.mul').set(ldc);
@@ -474,7 +472,7 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
       f.i32(0).set(c0);
       f.get(P.C).set(c1);
       inputBlock();
-      // Output channels [mc·MC, min(M, mc·MC + MC)) in blocks of MB: 16 GEMMs, then the output transform.
+      // Output channels [mc·MC, min(M, mc·MC + MC)) in blocks of MB: ξ GEMMs, then the output transform.
       f.get(mc).get(P.MC).op('i32.mul').set(m0);
       minU(f, () => void f.get(P.M), () => void f.get(m0).get(P.MC).op('i32.add'), s0, s1);
       f.set(mEnd);

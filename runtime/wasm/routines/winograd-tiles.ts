@@ -48,7 +48,7 @@ export function groupLayout(v: WinogradVariant): GroupLayout {
 }
 
 /** Bytes a window row read as vectors spans from its first input: a 16-byte and an 8-byte load (F(4×4)'s 6 floats). */
-export const WINDOW_ROW_READ = 24;
+const WINDOW_ROW_READ = 24;
 
 /**
  * The bytes that reading every window of one plane as vector rows (from winOffset, a rows of

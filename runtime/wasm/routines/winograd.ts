@@ -21,11 +21,12 @@
 //                   V 0.5 MiB).
 //                   Past V_GROUP_BYTES (large batches) the filters are transformed once per group.
 // A fused epilogue, when conv2d.ts stages it (the output shares storage with an epilogue operand, or is
-// not float32), is applied as each output channel of a block is stored (epilogue-stage.ts); otherwise
-// raw results are stored and conv2d.ts runs the epilogue as one second pass (1.5–3.5% faster).
+// not float32; not for a batch whose raw outputs fit WINOGRAD_RAW_SCRATCH_BYTES of scratch, which keeps
+// its tiles one sequence), is applied as each output channel of a block is stored (epilogue-stage.ts);
+// otherwise raw results are stored and conv2d.ts runs the epilogue as one second pass (1.5–3.5% faster).
 
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
-import { ALIGN, roundUp } from '../heap.js';
+import { ALIGN, roundUp, SET_SPAN } from '../heap.js';
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { stagedModule, stagedParamsBytes, type StagedEpilogue } from './epilogue-stage.js';
 import { PANEL, TILE_TMP_BYTES } from './gemm.js';
@@ -77,7 +78,7 @@ export interface WinogradBlocking {
  * F(4×4) for 8 in one sequence (128 × 16 against 32 × 36).
  */
 export function winogradVariant(OH: number, OW: number, images = 1): WinogradVariant {
-  const cost = (v: WinogradVariant): number => roundUp(images * tileCount({ H: OH, W: OW, OH, OW, padTop: 0, padLeft: 0 }, v.m), PANEL) * v.xi;
+  const cost = (v: WinogradVariant): number => roundUp(images * Math.ceil(OH / v.m) * Math.ceil(OW / v.m), PANEL) * v.xi;
   return cost(F4) < cost(F2) ? F4 : F2;
 }
 
@@ -86,7 +87,7 @@ export function winogradVariant(OH: number, OW: number, images = 1): WinogradVar
  * padding per image) rather than image by image: always, except with a staged epilogue, whose stage
  * mirrors the output rows of one image's tile block (epilogue-stage.ts).
  */
-export const batchTiles = (images: number, staged: StagedEpilogue | undefined): boolean => images > 1 && staged === undefined;
+const batchTiles = (images: number, staged: StagedEpilogue | undefined): boolean => images > 1 && staged === undefined;
 
 /**
  * Columns of a transformed filter row U[m][ξ] (winograd-module.ts): C rounded up to 4, plus 4 where
@@ -97,7 +98,7 @@ export const batchTiles = (images: number, staged: StagedEpilogue | undefined): 
  */
 export function filterColumns(C: number): number {
   const Cp = roundUp(C, 4);
-  return (Cp * 4) % 2048 === 0 ? Cp + 4 : Cp;
+  return (Cp * 4) % (SET_SPAN / 2) === 0 ? Cp + 4 : Cp;
 }
 
 /**
@@ -109,11 +110,11 @@ export function filterColumns(C: number): number {
  * 256 → 256 at 14×14 2.36 → 2.26 ms.
  */
 export function sliceStride(bytes: number): number {
-  return bytes % 2048 === 0 ? bytes + 64 : bytes;
+  return bytes % (SET_SPAN / 2) === 0 ? bytes + ALIGN : bytes;
 }
 
 /** Bytes of one ξ slice of a tile block's V: Tp/8 panels of C rows of 8 floats, at sliceStride. */
-const vSliceBytes = (C: number, Tp: number): number => sliceStride((Tp / PANEL) * C * PANEL * 4);
+const vSliceBytes = (C: number, Tp: number): number => sliceStride(4 * C * Tp);
 
 /** Tile blocks sized for L2; the smaller transformed operand shared; M split only to give threads units. */
 export function winogradBlocking(v: WinogradVariant, C: number, M: number, nTiles: number, images: number, threads: number, vGroupBytes = V_GROUP_BYTES): WinogradBlocking {
@@ -191,7 +192,7 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
   const vXi = vSliceBytes(C, Tp);
   const mXi = sliceStride(MB * Tp * 4);
   const blockBytes = XI * vXi;
-  // Per thread: [edge tile][V: one block if filters shared][m: 16·MB·Tp][U: MB rows if inputs shared][stage][epilogue params].
+  // Per thread: [edge tile][V: one block if filters shared][m: ξ·mXi][U: MB rows if inputs shared][stage][epilogue params].
   if (SCRATCH_HEAD_BYTES < TILE_TMP_BYTES) throw new Error('scratch head smaller than the edge tile');
   const vAt = SCRATCH_HEAD_BYTES;
   const mAt = vAt + (filtersShared ? blockBytes : 0);
@@ -208,7 +209,8 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
     const batch = sequence ? { count: nb, inStride: C * H * W * 4, outStride: M * OH * OW * 4 } : undefined;
     heap.i32(table, (groups * GROUP.bytes) / 4).set(cachedGroupTable(v, geo, groups, batch));
     // The memory only grows, so its size after the allocations above holds for the whole call.
-    const guarded = options.edgeReads !== 'gather' && vectorEdgeReads(v, geo, nb * C, x.offset, heap.buffer.byteLength) ? 1 : 0;
+    // Only F(4×4) reads edge groups by rows (F(2×2) reads its 4×4 windows whole).
+    const guarded = v === F4 && options.edgeReads !== 'gather' && vectorEdgeReads(v, geo, nb * C, x.offset, heap.buffer.byteLength) ? 1 : 0;
     const p = {
       x: x.offset, w: w.offset, U, V, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, OH, OW, TW, Cp, nTiles, nTB, nMC: b.nMC, MC: b.MC, MB, Tp, table,
       vXi, mXi, guarded, b0: 0, nBlk: 0, CC: C, nCC: 1, scratchBase: scratch, scratchStride: stride, vAt, mAt, uAt, stageAt, epiParamsAt,

@@ -6,7 +6,7 @@
 //
 // The bound is the largest of the block's routine calls (scratch is released when a call returns):
 //   Winograd  (ξ = 16 for F(2×2) tiles of 2×2 outputs, 36 for F(4×4) tiles of 4×4; winogradVariant)
-//             shared: min(U of all filters ξ·M·Cp, V of all tiles ξ·C·N·(tiles + Tp − 1)) floats;
+//             shared: min(U of all filters ξ·M·Cp, V of all tiles ξ·C·(tiles + Tp − 1)) floats;
 //             per thread: edge tile + max(a block's V (≤ max(V_TARGET_BYTES, ξ·C·MIN_TILES floats))
 //             + its products (ξ·ROW_BLOCK·MAX_TILES floats), a row block's U (≤ max(U_ROWS_BYTES,
 //             ξ·MIN_ROWS·Cp floats)) + its products (ξ·MAX_ROWS·MAX_TILES floats)) + the epilogue's
@@ -15,15 +15,16 @@
 //             (filterColumns).
 //   im2col    per thread: edge tile + tables (9 bytes per column) + packed panels (≤ max(PACKED_TARGET_BYTES,
 //             K·PANEL floats)) + the epilogue's stage (EPILOGUE_ROWS × MAX_BLOCK floats) + params.
-// Every allocation is rounded up to ALIGN; float32 copies of the epilogue's float64 per-channel BN
-// factors (hi + lo) are added for every step.
+// Every allocation is rounded up to ALIGN and may start up to a page later (the heap's cache
+// colouring); float32 copies of the epilogue's float64 per-channel BN factors (hi + lo) are added for
+// every step.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../../compiler/ir/builder.js';
 import type { Value } from '../../../compiler/ir/types.js';
 import { fromFloat64 } from '../../../core/tensor.js';
 import { GraphSession } from '../../../runtime/graph-session.js';
-import { ALIGN } from '../../../runtime/wasm/heap.js';
+import { ALIGN, SET_SPAN } from '../../../runtime/wasm/heap.js';
 import { MAX_BLOCK, PACKED_TARGET_BYTES } from '../../../runtime/wasm/routines/conv2d.js';
 import { EPILOGUE_ROWS, PANEL, TILE_TMP_BYTES } from '../../../runtime/wasm/routines/gemm.js';
 import { filterColumns, MAX_ROWS, MAX_TILES, MIN_ROWS, MIN_TILES, ROW_BLOCK, U_ROWS_BYTES, V_TARGET_BYTES, winogradVariant } from '../../../runtime/wasm/routines/winograd.js';
@@ -33,19 +34,18 @@ import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { mulberry32 } from '../../helpers/random.js';
 
 const F = 4;
-const up = (v: number, m: number): number => Math.ceil(v / m) * m;
-/** Room for the rounding of `allocs` allocations and a params copy. */
-const slack = (allocs: number): number => allocs * ALIGN + 256;
+/** Room for the rounding and colouring of `allocs` allocations (each under a page) and a params copy. */
+const slack = (allocs: number): number => allocs * SET_SPAN + 256;
 
-/** Scratch bound of a 3×3 stride-1 Winograd call on N × C × S × S → M (see the header). */
-function winogradBound(N: number, C: number, M: number, S: number, threads: number): number {
+/** Scratch bound of a 3×3 stride-1 Winograd call on 1 × C × S × S → M (see the header). */
+function winogradBound(C: number, M: number, S: number, threads: number): number {
   const v = winogradVariant(S, S);
   const XI = v.xi;
   const Cp = filterColumns(C);
   const TW = Math.ceil(S / v.m);
   const tiles = TW ** 2;
-  const line = 64 * XI;
-  const shared = Math.min(XI * F * M * Cp, XI * F * C * N * (tiles + MAX_TILES - 1) + line * Math.ceil((N * tiles) / MIN_TILES));
+  const line = ALIGN * XI;
+  const shared = Math.min(XI * F * M * Cp, XI * F * C * (tiles + MAX_TILES - 1) + line * Math.ceil(tiles / MIN_TILES));
   const filtersShared = Math.max(V_TARGET_BYTES, XI * F * C * MIN_TILES) + XI * F * ROW_BLOCK * MAX_TILES + 2 * line;
   const inputsShared = Math.max(U_ROWS_BYTES, XI * F * MIN_ROWS * Cp) + XI * F * MAX_ROWS * MAX_TILES + line;
   const stage = v.m * (Math.floor((MAX_TILES - 1) / TW) + 2) * S * F;
@@ -104,19 +104,19 @@ const cases: BlockCase[] = [
     name: 'ResNet-18 basic block, layer 3 (256 → 256 at 14×14, Winograd with the inputs shared)',
     C: 256, S: 14,
     build: (k, x) => k.relu(k.add(k.bn(k.conv(k.cbr(x, 256, 3), 256, 3)), x)),
-    bound: (t) => Math.max(winogradBound(1, 256, 256, 14, t), im2colBound(256, t)) + 2 * 8 * 256,
+    bound: (t) => Math.max(winogradBound(256, 256, 14, t), im2colBound(256, t)) + 2 * 8 * 256,
   },
   {
     name: 'ResNet-18 basic block, layer 1 (64 → 64 at 56×56, Winograd with the filters shared)',
     C: 64, S: 56,
     build: (k, x) => k.relu(k.add(k.bn(k.conv(k.cbr(x, 64, 3), 64, 3)), x)),
-    bound: (t) => Math.max(winogradBound(1, 64, 64, 56, t), im2colBound(64, t)) + 2 * 8 * 64,
+    bound: (t) => Math.max(winogradBound(64, 64, 56, t), im2colBound(64, t)) + 2 * 8 * 64,
   },
   {
     name: 'ResNet-50 bottleneck, layer 3 (1024 → 256 → 256 → 1024 at 14×14, the 1×1 residual conv in place)',
     C: 1024, S: 14,
     build: (k, x) => k.relu(k.add(k.bn(k.conv(k.cbr(k.cbr(x, 256, 1), 256, 3), 1024, 1)), x)),
-    bound: (t) => Math.max(winogradBound(1, 256, 256, 14, t), im2colBound(1024, t)) + 2 * 8 * 1024,
+    bound: (t) => Math.max(winogradBound(256, 256, 14, t), im2colBound(1024, t)) + 2 * 8 * 1024,
   },
 ];
 

@@ -188,7 +188,7 @@ describe('Winograd blocking', () => {
     expect(winogradBlocking(F2, 37, 37, 3, 1, 2)).toEqual({ shared: 'inputs', Tp: 8, nTB: 1, MB: 32, MC: 0, nMC: 0, groupBlocks: 1 });
     // F(4×4), 64 → 64 at 56×56 (196 tiles): V of 16 tiles × 36 × 64 floats = 144 KiB; U 576 KiB < V.
     expect(winogradBlocking(F4, 64, 64, 196, 1, 1)).toEqual({ shared: 'filters', Tp: 16, nTB: 13, MB: 16, MC: 64, nMC: 1, groupBlocks: 0 });
-    // F(4×4), 256 → 256 at 14×14 (16 tiles): U 9 MiB > V 576 KiB; 4 rows of filters (144 KiB each … 4 × 36 KiB).
+    // F(4×4), 256 → 256 at 14×14 (16 tiles): U 9 MiB > V 576 KiB; 4 rows of filters (36 KiB each, 144 KiB).
     expect(winogradBlocking(F4, 256, 256, 16, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 1, MB: 4, MC: 0, nMC: 0, groupBlocks: 1 });
   });
 });
@@ -320,12 +320,12 @@ interface Case {
 
 /**
  * Run variant `v` on a backend: through the routine where conv2d.ts picks it (Winograd, and this
- * variant), else (images below the size threshold, the other variant, a V bound) winogradConv on the
- * backend's routine context directly.
+ * variant for the call's batch, whose tiles run as one sequence), else (images below the size
+ * threshold, the other variant, a V bound) winogradConv on the backend's routine context directly.
  */
 function runWinograd(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[], v: WinogradVariant, options: Omit<WinogradOptions, 'variant'> = {}): Storage {
   const [, , OH, OW] = call.outDims;
-  if (convAlgorithm(call) === 'winograd' && winogradVariant(OH, OW) === v && options.vGroupBytes === undefined && options.edgeReads === undefined) {
+  if (convAlgorithm(call) === 'winograd' && winogradVariant(OH, OW, call.xDims[0]) === v && options.vGroupBytes === undefined && options.edgeReads === undefined) {
     const before = be.stats.wasmRoutines;
     const [out] = runRoutineOn(be, call, inputs, [{ dtype: 'float32', size: sizeOf(call.outDims) }]);
     expect(be.stats.wasmRoutines).toBe(before + 1);
@@ -483,7 +483,9 @@ describe('wasm Winograd conv2d with a fused epilogue', () => {
     const scale = Float64Array.from({ length: 20 }, () => Math.fround(rnd() + 0.5));
     const shift = Float64Array.from({ length: 20 }, () => Math.fround(rnd() - 0.5));
     const residual = Float64Array.from({ length: sizeOf(od) }, () => Math.fround(100 * (rnd() - 0.5)));
-    const ref = reference(x, w, bias, call);
+    const ref = reference(x, w, bias, call, v.m);
+    // The variant's window: 3×3 for F(2×2), the 6×6 tile window for F(4×4) (as in the tests above).
+    const scaleMax = v === F2 ? ref.windowMax : ref.tileMax;
     const plane = od[2] * od[3];
     const want = ref.y.map((v, i) => Math.max(0, v * scale[Math.floor(i / plane) % 20] + shift[Math.floor(i / plane) % 20] + residual[i]));
     const inputs = [x, w, bias ?? new Float64Array(0), scale, shift, residual].map((v) => ({ dtype: 'float32' as const, data: storage('float32', v) }));
@@ -492,7 +494,7 @@ describe('wasm Winograd conv2d with a fused epilogue', () => {
     for (let i = 0; i < want.length; i++) {
       const c = Math.floor(i / plane) % 20;
       // The conv error (scaled) plus float32 rounding of the epilogue's value.
-      const tol = WINOGRAD_RTOL[v.name] * ref.windowMax[i] * scale[c] + 1e-6 * (Math.abs(want[i]) + Math.abs(residual[i]) + 1);
+      const tol = WINOGRAD_RTOL[v.name] * scaleMax[i] * scale[c] + 1e-6 * (Math.abs(want[i]) + Math.abs(residual[i]) + 1);
       if (!(Math.abs(Number(outs[0][i]) - want[i]) <= tol)) expect.fail(`element ${i}: ${outs[0][i]} vs ${want[i]} (tol ${tol})`);
     }
   });
