@@ -90,3 +90,23 @@ export function overElementPairs(f: FunctionBuilder, start: Local, end: Local, s
 export function elementAt(f: FunctionBuilder, base: Local, i: Local, bytes: 4 | 8): void {
   f.get(base).get(i).i32(bytes === 8 ? 3 : 2).op('i32.shl').op('i32.add');
 }
+
+/** Bytes of a cache line (x86-64 and arm64 alike). */
+export const LINE_BYTES = 64;
+
+/**
+ * Reads one word per cache line of [from, to) (from < to) and stores their xor at `sink`, so the loads
+ * are kept. A tight loop of independent loads has many misses in flight at once; a loop that computes
+ * between its loads (a filter transform: about 20 cycles per 144 bytes) has few, and waits on DRAM
+ * latency instead. Wasm has no prefetch instruction; this is the next best thing. `at` and `acc` are
+ * scratch locals.
+ */
+export function touchLines(f: FunctionBuilder, from: Local, to: Local, at: Local, acc: Local, sink: Local): void {
+  f.get(from).set(at);
+  f.i32(0).set(acc);
+  f.loop((next) => {
+    f.get(at).mem('i32.load').get(acc).op('i32.xor').set(acc);
+    f.get(at).i32(LINE_BYTES).op('i32.add').tee(at).get(to).op('i32.lt_u').brIf(next);
+  });
+  f.get(sink).get(acc).mem('i32.store');
+}

@@ -16,7 +16,7 @@
 
 import { FunctionBuilder, Local, ModuleBuilder } from '../encoder/index.js';
 import { MEMORY_IMPORT } from '../elementwise.js';
-import { addConst, forUp, loadNamedParams, minU } from '../codegen-util.js';
+import { addConst, forUp, loadNamedParams, minU, touchLines } from '../codegen-util.js';
 import { lanes32, microKernelBlock, PANEL, PANEL_ROW_BYTES } from './gemm.js';
 import { emitCopyTemplate, emitEpilogueRun } from './epilogue-stage.js';
 import { groupLayout } from './winograd-tiles.js';
@@ -164,6 +164,7 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
   const [tileTmp, mBuf, uBuf, vXiSide, uXi, rsA, ldc, planeBytes, outPlaneBytes, rowBytes, outRowBytes, perN, aBase] = Array.from({ length: 13 }, i32);
   const { vXi, mXi } = P;
   const [stage, epiParams, ty0, t, ty, tEnd, ox0, ox1, oy, at, rowBase, runStart, runLen] = Array.from({ length: 13 }, i32);
+  const [lineFrom, lineTo, lineAt, lineXor] = Array.from({ length: 4 }, i32);
   const GROUP = groupLayout(v);
   const { a, m: tm, xi: XI } = v;
   /** log2 of the output tile side (2 or 4). */
@@ -502,6 +503,12 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
       f.get(u).get(P.MB).op('i32.mul').set(m0);
       minU(f, () => void f.get(P.MB), () => void f.get(P.M).get(m0).op('i32.sub'), s0, s1);
       f.set(rows);
+      // The row block's filters (consecutive rows·C·36 bytes) come from DRAM (a model's weights do not fit
+      // the caches); touched first, they arrive several lines at a time, then the transform reads them
+      // from L2 (512 → 512 at 7×7, 9 MiB of filters: 4.50 → 4.00 ms, measured in one process).
+      f.get(P.w).get(m0).get(P.C).op('i32.mul').i32(36).op('i32.mul').op('i32.add').tee(lineFrom);
+      f.get(rows).get(P.C).op('i32.mul').i32(36).op('i32.mul').op('i32.add').set(lineTo);
+      touchLines(f, lineFrom, lineTo, lineAt, lineXor, tileTmp);
       f.get(P.w).get(uBuf).get(m0).get(m0).get(rows).op('i32.add').get(P.C).get(P.Cp).call(filters);
       f.get(uBuf).set(aBase);
       forUp(f, k, () => void f.i32(0), () => void f.get(P.nBlk), 1, () => {
