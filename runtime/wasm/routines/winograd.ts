@@ -14,12 +14,12 @@
 //   filters shared  U (ξ·M·C floats, ξ = 16 or 36) once, then units of (tile block, output-channel
 //                   chunk) transform their tiles into per-thread V and run the ξ GEMMs and output transform
 //                   ('tiles' in winograd-module.ts): early ResNet stages, many tiles and few channels;
-//   inputs shared   V of a group of tile blocks (ξ·C·tiles floats, at most V_GROUP_BYTES), then units
+//   inputs shared   V of a group of tile blocks (ξ·C·tiles floats, at most vGroupBudget), then units
 //                   of MB output channels transform their own filters into per-thread U and run every
 //                   tile block of the group ('inputs', then 'rows'): late stages, few tiles and many
 //                   channels (F(4×4), 256 → 256 at 14×14: U 9 MiB, V 0.6 MiB; F(2×2), 512 at 7×7: U 16 MiB,
 //                   V 0.5 MiB).
-//                   Past V_GROUP_BYTES (large batches) the filters are transformed once per group.
+//                   Past vGroupBudget the filters are transformed once per group.
 // A fused epilogue, when conv2d.ts stages it (the output shares storage with an epilogue operand, or is
 // not float32; not for a batch whose raw outputs fit WINOGRAD_RAW_SCRATCH_BYTES of scratch, which keeps
 // its tiles one sequence), is applied as each output channel of a block is stored (epilogue-stage.ts);
@@ -49,8 +49,18 @@ const MIN_CHUNK = 32;
 export const U_ROWS_BYTES = 256 * 1024;
 export const MIN_ROWS = 4;
 export const MAX_ROWS = 32;
-/** Inputs shared: the shared V of one group of tile blocks stays within this (or one block). */
+/**
+ * Inputs shared: the shared V of one group of tile blocks stays within V_GROUP_BYTES_PER_IMAGE per image
+ * of the call, at most V_GROUP_BYTES (or one block), so this scratch grows with the batch as the
+ * activations do. Each group beyond the first transforms the filters again: for 128 → 128 at 28×28
+ * (F(4×4), batch 1: four 290 KiB blocks) two groups instead of one cost 0.17 ms of 5.7 (ResNet-18's
+ * three such convs, measured in one process) and take ResNet-50's largest routine scratch from 1.39 to
+ * 0.82 MiB; at batch 8 the 4 MiB bound keeps 256 → 256 at 14×14 and 512 → 512 at 7×7 to one or two
+ * groups (768 KiB there costs 9 ms of 334).
+ */
+export const V_GROUP_BYTES_PER_IMAGE = 768 * 1024;
 export const V_GROUP_BYTES = 4 * 1024 * 1024;
+export const vGroupBudget = (images: number): number => Math.min(V_GROUP_BYTES, V_GROUP_BYTES_PER_IMAGE * images);
 /** Inputs shared, pass 1: channels per unit, at least. */
 const MIN_INPUT_CHANNELS = 16;
 const PARALLEL_MIN_MACS = 1 << 18;
@@ -117,7 +127,7 @@ export function sliceStride(bytes: number): number {
 const vSliceBytes = (C: number, Tp: number): number => sliceStride(4 * C * Tp);
 
 /** Tile blocks sized for L2; the smaller transformed operand shared; M split only to give threads units. */
-export function winogradBlocking(v: WinogradVariant, C: number, M: number, nTiles: number, images: number, threads: number, vGroupBytes = V_GROUP_BYTES): WinogradBlocking {
+export function winogradBlocking(v: WinogradVariant, C: number, M: number, nTiles: number, images: number, threads: number, vGroupBytes = vGroupBudget(images)): WinogradBlocking {
   const XI = v.xi;
   const fit = Math.floor(V_TARGET_BYTES / (XI * 4 * C) / PANEL) * PANEL;
   const Tp = Math.min(roundUp(nTiles, PANEL), MAX_TILES, Math.max(MIN_TILES, fit));
@@ -181,7 +191,7 @@ export function winogradConv(ctx: WasmRoutineContext, call: Conv2dCall, out: Was
   const nTiles = tileCount(geo, v.m) * (sequence ? nb : 1);
   const TW = tileCols(geo, v.m);
   const threads = ctx.pool.threads;
-  const b = winogradBlocking(v, C, M, nTiles, images, threads, options.vGroupBytes);
+  const b = winogradBlocking(v, C, M, nTiles, images, threads, options.vGroupBytes ?? vGroupBudget(nb));
   const { Tp, nTB, MB } = b;
   const Cp = filterColumns(C);
   const heap = ctx.heap;

@@ -11,7 +11,7 @@ import { sizeOf } from '../../../core/shape.js';
 import { E, RoutineCall } from '../../../ops/kernel-ir.js';
 import { convAlgorithm } from '../../../runtime/wasm/routines/conv2d.js';
 import type { WasmRoutineContext } from '../../../runtime/wasm/routines/context.js';
-import { filterColumns, sliceStride, vectorEdgeReads, V_GROUP_BYTES, winogradBlocking, winogradConv, winogradVariant, type WinogradOptions } from '../../../runtime/wasm/routines/winograd.js';
+import { filterColumns, sliceStride, vectorEdgeReads, vGroupBudget, V_GROUP_BYTES, V_GROUP_BYTES_PER_IMAGE, winogradBlocking, winogradConv, winogradVariant, type WinogradOptions } from '../../../runtime/wasm/routines/winograd.js';
 import { groupLayout, groupTable, tileCount } from '../../../runtime/wasm/routines/winograd-tiles.js';
 import { apply1d, F2, F4, type WinogradVariant } from '../../../runtime/wasm/routines/winograd-transforms.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
@@ -173,8 +173,10 @@ describe('Winograd blocking', () => {
     // 64 → 64 at 56×56: U 256 KiB < V 3.1 MiB (batch 1): filters shared, M split only for a second thread.
     expect(winogradBlocking(F2, 64, 64, 784, 8, 1)).toEqual({ shared: 'filters', Tp: 32, nTB: 25, MB: 16, MC: 64, nMC: 1, groupBlocks: 0 });
     expect(winogradBlocking(F2, 128, 128, 196, 1, 2)).toEqual({ shared: 'filters', Tp: 16, nTB: 13, MB: 16, MC: 128, nMC: 1, groupBlocks: 0 });
-    // 256 → 256 at 14×14: U 4 MiB > V 4 blocks × 256 KiB; per-thread U of 16 rows × 16 × 256 floats = 256 KiB.
-    expect(winogradBlocking(F2, 256, 256, 49, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 4, MB: 16, MC: 0, nMC: 0, groupBlocks: 4 });
+    // 256 → 256 at 14×14: U 4 MiB > V 4 blocks × 257 KiB; per-thread U of 16 rows × 16 × 256 floats = 256 KiB;
+    // one image's V groups hold 768 KiB: two blocks each (four with two images).
+    expect(winogradBlocking(F2, 256, 256, 49, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 4, MB: 16, MC: 0, nMC: 0, groupBlocks: 2 });
+    expect(winogradBlocking(F2, 256, 256, 49, 2, 1).groupBlocks).toBe(5);
     // 512 → 512 at 7×7: one 512 KiB block per image, 4 rows of filters (16 × 516 floats each: filterColumns
     // pads the 2 KiB rows; 8 would pass 256 KiB); batch 8 fits V_GROUP_BYTES (4 MiB).
     expect(filterColumns(512)).toBe(516);
@@ -188,6 +190,10 @@ describe('Winograd blocking', () => {
     expect(winogradBlocking(F2, 37, 37, 3, 1, 2)).toEqual({ shared: 'inputs', Tp: 8, nTB: 1, MB: 32, MC: 0, nMC: 0, groupBlocks: 1 });
     // F(4×4), 64 → 64 at 56×56 (196 tiles): V of 16 tiles × 36 × 64 floats = 144 KiB; U 576 KiB < V.
     expect(winogradBlocking(F4, 64, 64, 196, 1, 1)).toEqual({ shared: 'filters', Tp: 16, nTB: 13, MB: 16, MC: 64, nMC: 1, groupBlocks: 0 });
+    // F(4×4), 128 → 128 at 28×28 (49 tiles): U 2.25 MiB > V 4 blocks × 290 KiB; two blocks per group at batch 1.
+    expect(winogradBlocking(F4, 128, 128, 49, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 4, MB: 12, MC: 0, nMC: 0, groupBlocks: 2 });
+    expect(vGroupBudget(1)).toBe(V_GROUP_BYTES_PER_IMAGE);
+    expect(vGroupBudget(8)).toBe(V_GROUP_BYTES);
     // F(4×4), 256 → 256 at 14×14 (16 tiles): U 9 MiB > V 576 KiB; 4 rows of filters (36 KiB each, 144 KiB).
     expect(winogradBlocking(F4, 256, 256, 16, 1, 1)).toEqual({ shared: 'inputs', Tp: 16, nTB: 1, MB: 4, MC: 0, nMC: 0, groupBlocks: 1 });
   });
