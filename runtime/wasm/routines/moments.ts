@@ -18,13 +18,13 @@
 // rather than per block of 1024 values: the per-block estimate, divisions and merge cost about a fifth
 // of the statistics' time (0.25 → 0.20 ms on [8, 64, 56, 56]). Units merge by the pairwise update of
 // Chan, Golub & LeVeque (1979) in float64, in index order. A non-finite or subnormal-scale variance
-// (f32 overflow or underflow) is recomputed by the float64 path. Observed error: variance ≤ 4.2e-7
+// (f32 overflow or underflow) is recomputed by the float64 path. Observed error: variance ≤ 5.2e-7
 // relative, mean ≤ 0.45 f32 ulp of the data's scale (moments.test.ts).
 //
 // Short runs (R1 < 16: channels-last [M, C], NHWC activations, tiny spatial maps) are columns: row
 // length L = K·R1, column j of channel ⌊j / R1⌋. With precision 'float64' rows are accumulated
 // vertically in float64 per column block, two passes. With 'float32' they are summed in float32 blocks
-// of VERTICAL_ROWS rows, one lane per column, for the same reason as above (the float64 path promoted
+// of VERTICAL_ROWS rows (strips) or TILE_BLOCK_ROWS (tiles), one lane per column, for the same reason as above (the float64 path promoted
 // every value and went over memory twice: 0.16–0.3 ms on [256, 1024], where the data takes 0.03): d =
 // x − s and d² per column, s the block's shift (an f32 per column: for a unit's first block the mean of
 // 16 of its rows, then the previous block's mean, which stationary rows put within σ/5 of the block's),

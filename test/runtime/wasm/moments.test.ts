@@ -9,16 +9,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RoutineCall } from '../../../ops/kernel-ir.js';
 import type { Backend } from '../../../runtime/backend.js';
 import { CpuBackend } from '../../../runtime/cpu/cpu-backend.js';
-import { BLOCK, MIN_TILE, SEGMENT, VERTICAL_ROWS } from '../../../runtime/wasm/routines/moments/layout.js';
+import { BLOCK, MIN_TILE, SEGMENT, TILE_BLOCK_ROWS, VERTICAL_ROWS } from '../../../runtime/wasm/routines/moments/layout.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { mulberry32 } from '../../helpers/random.js';
 import { runRoutineOn, values } from './kernel-reference.js';
 
 /**
- * Variance: relative error. f32 lanes sum at most 64 squares each (then float64), so rounding stays
- * ~64·2^-24 in the worst case and far less on average; round-to-nearest is biased on squares of
- * quantized deviations (inputs at an offset), which we observe at ≤ 4.2e-7. 1e-6 moves BN's
- * 1/sqrt(var + ε) by at most 5e-7 relative, a few float32 ulps.
+ * Variance: relative error. An f32 lane's Σd² takes at most 64 roundings (a strip's 64 squares one by
+ * one; a tile's 128 as 16 pairwise sums of 8) before float64, so rounding stays ~64·2^-24 in the worst
+ * case and far less on average; round-to-nearest is biased on squares of quantized deviations (inputs
+ * at an offset), which we observe at ≤ 5.2e-7 (tiles ≤ 3.9e-7). 1e-6 moves BN's 1/sqrt(var + ε) by at
+ * most 5e-7 relative, a few float32 ulps.
  */
 const VAR_RTOL = 1e-6;
 /** Mean: absolute error in units of 2^-24·(|mean| + σ), one float32 ulp of the data's scale (observed ≤ 0.45). */
@@ -172,16 +173,19 @@ for (const offset of [0, 1e4, 1e6, -3e5]) {
     for (const c of [STRIPS, TILES]) vertical.push([`[300, ${c}], offset ${offset}, σ ${sigma}`, [300, c, 1], (_a, _c, _t, g) => offset + sigma * g()]);
   }
 }
+/** Rows per vertical block of the path that takes `c` columns. */
+const blockRows = (c: number): number => (c >= MIN_TILE ? TILE_BLOCK_ROWS : VERTICAL_ROWS);
 for (const c of [STRIPS, TILES]) {
+  const B = blockRows(c);
   vertical.push(
-    [`[300, ${c}], a 50σ outlier first in every block, offset 1e4`, [300, c, 1], (a, _c, _t, g) => 1e4 + (a % VERTICAL_ROWS === 0 ? 50 : g())],
-    [`[300, ${c}], a 50σ outlier first in every block, offset 1e6, σ 1e-3`, [300, c, 1], (a, _c, _t, g) => 1e6 + 1e-3 * (a % VERTICAL_ROWS === 0 ? 50 : g())],
+    [`[300, ${c}], a 50σ outlier first in every block, offset 1e4`, [300, c, 1], (a, _c, _t, g) => 1e4 + (a % B === 0 ? 50 : g())],
+    [`[300, ${c}], a 50σ outlier first in every block, offset 1e6, σ 1e-3`, [300, c, 1], (a, _c, _t, g) => 1e6 + 1e-3 * (a % B === 0 ? 50 : g())],
     [`[300, ${c}], a 1e3σ outlier in the first row only`, [300, c, 1], (a, _c, _t, g) => 1e4 + (a === 0 ? 1e3 : g())],
     [`[1000, ${c}], a ramp of 100σ down the rows (non-stationary blocks)`, [1000, c, 1], (a, _c, _t, g) => 1e4 + (100 * a) / 1000 + g()],
-    [`[300, ${c}], a step of 1e5 inside each block`, [300, c, 1], (a, _c, _t, g) => (a % VERTICAL_ROWS > 40 ? 1e5 : 0) + g()],
+    [`[300, ${c}], a step of 1e5 inside each block`, [300, c, 1], (a, _c, _t, g) => (a % B > 40 ? 1e5 : 0) + g()],
     // A block's first shift is the previous block's mean: make it miss by 1e4σ and by 1e3σ.
-    [`[300, ${c}], a level change of 1e4σ at every block boundary`, [300, c, 1], (a, _c, _t, g) => 1e4 * (Math.floor(a / VERTICAL_ROWS) % 3) + g()],
-    [`[300, ${c}], offset 1e3, σ 1e-3, a level change of 1 at every block boundary`, [300, c, 1], (a, _c, _t, g) => 1e3 + (Math.floor(a / VERTICAL_ROWS) % 2) + 1e-3 * g()],
+    [`[300, ${c}], a level change of 1e4σ at every block boundary`, [300, c, 1], (a, _c, _t, g) => 1e4 * (Math.floor(a / B) % 3) + g()],
+    [`[300, ${c}], offset 1e3, σ 1e-3, a level change of 1 at every block boundary`, [300, c, 1], (a, _c, _t, g) => 1e3 + (Math.floor(a / B) % 2) + 1e-3 * g()],
     [`[300, ${c}], every 8th row 1e3 below the rest`, [300, c, 1], (a, _c, _t, g) => (a % 8 === 0 ? 0 : 1e3) + g()],
     [`[300, ${c}], two values a float32 ulp apart at 1e6`, [300, c, 1], (_a, _c, _t, g) => 1e6 + (g() < 0 ? 0 : 0.0625)],
     [`[300, ${c}], ReLU-like (half zeros)`, [300, c, 1], (_a, _c, _t, g) => Math.max(0, g())],
@@ -189,7 +193,7 @@ for (const c of [STRIPS, TILES]) {
   );
 }
 // One block of rows: its Σd is the mean's only rounding.
-for (const c of [STRIPS, TILES]) vertical.push([`[${VERTICAL_ROWS}, ${c}], offset 0, σ 1 (one block)`, [VERTICAL_ROWS, c, 1], (_a, _c, _t, g) => g()]);
+for (const c of [STRIPS, TILES]) vertical.push([`[${blockRows(c)}, ${c}], offset 0, σ 1 (one block)`, [blockRows(c), c, 1], (_a, _c, _t, g) => g()]);
 for (let k = 1; k <= 37; k++) vertical.push([`[203, ${k}]`, [203, k, 1], (_a, c, _t, g) => 1e4 * (c % 5) - 3e3 * (c % 3) + g()]);
 for (let r1 = 2; r1 <= 15; r1++) for (const k of [3, 13]) vertical.push([`[37, ${k}, ${r1}]`, [37, k, r1], (_a, c, _t, g) => 1e4 * c + g()]);
 for (const r0 of [1, 2, 3, 257, 1000]) for (const k of [5, STRIPS, TILES]) vertical.push([`[${r0}, ${k}]`, [r0, k, 1], (_a, c, _t, g) => 1e4 + c + g()]);

@@ -3,7 +3,6 @@
 
 import { addConst, minU, whileAtLeast } from '../../codegen-util.js';
 import { FunctionBuilder, type Label, type Local } from '../../encoder/index.js';
-import { VERTICAL_ROWS } from './layout.js';
 
 /** The bytes of an f32x4 whose low two lanes are the source's high two (for promote_low). */
 export const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -86,19 +85,19 @@ export interface VerticalBlockLocals {
 }
 
 /**
- * A unit's loop over its blocks of at most VERTICAL_ROWS rows: xp at its first row and column c0, pm
+ * A unit's loop over its blocks of at most blockRows rows: xp at its first row and column c0, pm
  * and pq at its columns' mean and M2 slots of row group g, no rows done (nf = 0); then per block nb
  * (the block's rows, also as an f64 in nbf and splat in nbv) before `body`, which advances `done` and
  * branches back to `blocks` while rows remain.
  */
-export function emitVerticalBlocks(f: FunctionBuilder, l: VerticalBlockLocals, body: (blocks: Label) => void): void {
+export function emitVerticalBlocks(f: FunctionBuilder, l: VerticalBlockLocals, blockRows: number, body: (blocks: Label) => void): void {
   f.get(l.x).get(l.rowStart).get(l.L).op('i32.mul').get(l.c0).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(l.xp);
   f.get(l.g).get(l.lp).op('i32.mul').get(l.c0).op('i32.add').i32(8).op('i32.mul').tee(l.pm).get(l.m2P).op('i32.add').set(l.pq);
   f.get(l.pm).get(l.meanP).op('i32.add').set(l.pm);
   f.i32(0).set(l.done);
   f.f64(0).set(l.nf);
   f.loop((blocks) => {
-    minU(f, () => void f.i32(VERTICAL_ROWS), () => void f.get(l.rows).get(l.done).op('i32.sub'), l.s0, l.s1);
+    minU(f, () => void f.i32(blockRows), () => void f.get(l.rows).get(l.done).op('i32.sub'), l.s0, l.s1);
     f.set(l.nb);
     emitSmallIntToF64(f, l.nb);
     f.tee(l.nbf).simd('f64x2.splat').set(l.nbv);

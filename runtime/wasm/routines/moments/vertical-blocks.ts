@@ -1,24 +1,27 @@
 // The driver of the channels-last float32 statistics: strips or tiles per row group, then Chan's
 // update across row groups and across the R1 columns of each channel, in index order.
 
-import { ChanMerge, MAX_TILE, MIN_TILE, type MomentsRun, VERTICAL_GROUP, VERTICAL_ROWS, VSTAT, VTILE } from './layout.js';
+import { ChanMerge, MAX_TILE, MIN_TILE, type MomentsRun, TILE_BLOCK_ROWS, VERTICAL_GROUP, VERTICAL_ROWS, VSTAT, VTILE } from './layout.js';
 import { STRIP } from './vertical-strips.js';
 import { SLOT } from './vertical-tiles.js';
 
 /**
  * Channels-last in float32 blocks: strips of columns (one f32 lane each) over blocks of VERTICAL_ROWS
- * rows, merged by Chan's update per row group in wasm, then here across row groups and across the R1
- * columns of each channel, in index order. Units (row group, strip) depend on the shape only.
+ * rows, or tiles over blocks of TILE_BLOCK_ROWS, merged by Chan's update per row group in wasm, then
+ * here across row groups and across the R1 columns of each channel, in index order. Units (row group,
+ * strip or tile) depend on the shape only.
  */
 export function verticalBlocks({ ctx, mod, x, layout, parallel, out }: MomentsRun): void {
   const { r0, k, r1 } = layout;
   const L = k * r1;
   const lp = Math.ceil(L / 4) * 4;
-  const rpg = VERTICAL_ROWS * Math.max(1, Math.ceil(VERTICAL_GROUP / L / VERTICAL_ROWS));
-  const nrg = Math.ceil(r0 / rpg);
   const tail = L % 4;
   const l4 = L - tail;
   const tiled = l4 >= MIN_TILE;
+  // Row groups hold whole blocks of both passes (a tiled call's strips take only its last L mod 4 columns).
+  const blockRows = tiled ? TILE_BLOCK_ROWS : VERTICAL_ROWS;
+  const rpg = blockRows * Math.max(1, Math.ceil(VERTICAL_GROUP / L / blockRows));
+  const nrg = Math.ceil(r0 / rpg);
   const nfull = tiled ? 0 : Math.floor(L / STRIP);
   const nquad = tiled ? 0 : Math.floor((L % STRIP) / 4);
   const nstrips = nfull + nquad + (tail > 0 ? 1 : 0);

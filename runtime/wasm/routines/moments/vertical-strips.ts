@@ -55,7 +55,7 @@ export function verticalBlockStats(): FunctionBuilder {
       else if (w === 3) f.get(q).vmem('v128.load64_zero').get(q).mem('f32.load', 8).lane('f32x4.replace_lane', 2);
       else f.get(q).vmem(w === 2 ? 'v128.load64_zero' : 'v128.load32_zero');
     };
-    emitVerticalBlocks(f, { x, L, rowStart, c0, g, lp, m2P, meanP, rows, xp, pq, pm, done, nb, s0, s1, nf, nbf, nbv }, (blocks) => {
+    emitVerticalBlocks(f, { x, L, rowStart, c0, g, lp, m2P, meanP, rows, xp, pq, pm, done, nb, s0, s1, nf, nbf, nbv }, VERTICAL_ROWS, (blocks) => {
       // The first block's shift: the mean of 16 of its rows, as s0 + Σ(x − s0)/16 (differences of
       // nearby values are exact, so a large offset costs nothing).
       f.get(done).op('i32.eqz').if(() => {

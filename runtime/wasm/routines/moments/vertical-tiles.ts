@@ -4,9 +4,9 @@
 import { addConst, loadNamedParams, minU, read, whileAtLeast } from '../../codegen-util.js';
 import { FunctionBuilder } from '../../encoder/index.js';
 import { emitMaxF64x2, emitVerticalBlocks, HIGH_HALF, LOW_HALVES } from './emit.js';
-import { MAX_REFINES, VERTICAL_ROWS } from './layout.js';
+import { MAX_REFINES, TILE_BLOCK_ROWS } from './layout.js';
 
-/** Rows whose deviations are summed in f32 before float64 takes Σd over (Σd² takes VERTICAL_ROWS). */
+/** Rows whose deviations are summed in f32 before float64 takes Σd over (Σd² takes TILE_BLOCK_ROWS). */
 export const D_ROWS = 4;
 
 /** Rows a tile adds per load and store of its f32 sums. */
@@ -63,7 +63,7 @@ export function verticalTileStats(): FunctionBuilder {
       f.get(n).i32(4).op('i32.sub').tee(n).brIf(next);
     });
   };
-  // Σd/n as Σd·(1/n) where n is a power of two (every whole block of VERTICAL_ROWS rows): a scaling by
+  // Σd/n as Σd·(1/n) where n is a power of two (every whole block of TILE_BLOCK_ROWS rows): a scaling by
   // 2^−k, so the same correctly rounded value, for a multiply instead of a division (the divisions of
   // the per-block passes cost about 2 µs of [256, 1024]'s 36 µs statistics). pow2 and rv (1/n) per block.
   const pow2 = f.local('i32');
@@ -119,7 +119,7 @@ export function verticalTileStats(): FunctionBuilder {
       minU(f, () => void f.get(rowStart).get(rpg).op('i32.add'), read(f, r0), s0, s1);
       f.get(rowStart).op('i32.sub').set(rows);
       f.get(params).mem('i32.load', 40).get(tid).get(tile).op('i32.mul').i32(SLOT / 4).op('i32.mul').op('i32.add').set(work);
-      emitVerticalBlocks(f, { x, L, rowStart, c0, g, lp, m2P, meanP, rows, xp, pq, pm, done, nb, s0, s1, nf, nbf, nbv }, (blocks) => {
+      emitVerticalBlocks(f, { x, L, rowStart, c0, g, lp, m2P, meanP, rows, xp, pq, pm, done, nb, s0, s1, nf, nbf, nbv }, TILE_BLOCK_ROWS, (blocks) => {
         f.get(done).op('i32.eqz').set(first);
         f.get(nb).get(nb).i32(1).op('i32.sub').op('i32.and').op('i32.eqz').set(pow2);
         f.f64x2(1, 1).get(nbv).simd('f64x2.div').set(rv);
