@@ -113,29 +113,39 @@ function lowerBatchNorm(ctx: LowerContext<BatchNormalizationAttrs>): LValue[] {
   const c = x.dims[1];
   const cdims = channelDims(c, rank);
   const training = attrs.training_mode === 1;
+  const perChannel = (v: LValue): LValue => ctx.view(v, [c]);
   let mean: LValue;
-  let variance: LValue;
+  let a: LValue;
+  let running: LValue[] = [];
   if (training) {
+    // One statistics routine: mean and variance in float64 whatever X is (half inputs get at least
+    // float32 statistics, DESIGN.md §6), then per channel a = scale/√(var + ε) and, when the node
+    // returns them, the new running statistics, all in float64 (the routine's `batchNorm` option).
     const keptDims = x.dims.map((d, i) => (i === 1 ? d : 1));
-    // Statistics in float64 whatever X is: half inputs get at least float32 statistics (DESIGN.md §6).
-    [mean, variance] = ctx.routine(
-      { routine: 'moments', inDims: x.dims, axes: statAxes(rank), weighted: false, weightEpsilon: 0 },
-      [x],
-      [{ dtype: 'float64', dims: keptDims }, { dtype: 'float64', dims: keptDims }],
+    const withRunning = outputTypes.length > 1;
+    const outs = ctx.routine(
+      { routine: 'moments', inDims: x.dims, axes: statAxes(rank), weighted: false, weightEpsilon: 0, batchNorm: { epsilon: attrs.epsilon, momentum: attrs.momentum } },
+      withRunning ? [x, perChannel(scale), perChannel(inMean), perChannel(inVar)] : [x, perChannel(scale)],
+      [
+        { dtype: 'float64', dims: keptDims },
+        { dtype: 'float64', dims: keptDims },
+        { dtype: 'float64', dims: [c] },
+        ...(withRunning ? [{ dtype: outputTypes[1].dtype, dims: [c] }, { dtype: outputTypes[2]?.dtype ?? outputTypes[1].dtype, dims: [c] }] : []),
+      ],
     );
-    mean = ctx.view(mean, cdims);
-    variance = ctx.view(variance, cdims);
+    mean = ctx.view(outs[0], cdims);
+    a = ctx.view(outs[2], cdims);
+    running = outs.slice(3, 2 + outputTypes.length);
   } else {
     mean = ctx.view(inMean, cdims);
-    variance = ctx.view(inVar, cdims);
+    // a = scale / sqrt(var + eps), per channel; kept in float64 so y loses nothing to it.
+    a = ctx.elementwise(
+      [ctx.view(scale, cdims), ctx.view(inVar, cdims)],
+      E.div(E.operand(0), E.unary('sqrt', E.add(E.operand(1), E.const(attrs.epsilon)))),
+      cdims,
+      'float64',
+    );
   }
-  // a = scale / sqrt(var + eps), per channel; kept in float64 so y loses nothing to it.
-  const a = ctx.elementwise(
-    [ctx.view(scale, cdims), variance],
-    E.div(E.operand(0), E.unary('sqrt', E.add(E.operand(1), E.const(attrs.epsilon)))),
-    cdims,
-    'float64',
-  );
   // y = (x − mean)·a + B: subtracting first keeps accuracy on large offsets (DESIGN.md §7).
   const y = ctx.elementwise(
     [x, mean, a, ctx.view(bias, cdims)],
@@ -143,16 +153,5 @@ function lowerBatchNorm(ctx: LowerContext<BatchNormalizationAttrs>): LValue[] {
     x.dims,
     outputTypes[0].dtype,
   );
-  if (!training || outputTypes.length === 1) return [y];
-  const m = attrs.momentum;
-  const update = (running: LValue, batch: LValue, t: ConcreteType): LValue =>
-    ctx.elementwise(
-      [running, ctx.view(batch, [c])],
-      E.add(E.mul(E.operand(0), E.const(m)), E.mul(E.operand(1), E.const(1 - m))),
-      [c],
-      t.dtype,
-    );
-  const outs = [y, update(inMean, mean, outputTypes[1])];
-  if (outputTypes.length > 2) outs.push(update(inVar, variance, outputTypes[2]));
-  return outs;
+  return [y, ...running];
 }

@@ -131,12 +131,18 @@ export type RoutineCall =
        * with a fixed order, so the result is deterministic and safe for large offsets (DESIGN.md §6).
        * With `weighted`, a second operand of the input's dims holds weights: mean = Σwx/(Σw+ε),
        * var = Σw(x−mean)²/(Σw+ε) with ε = weightEpsilon.
+       * With `batchNorm` (training-form BatchNormalization, unweighted, one kept axis of C channels),
+       * the operands after X are scale[C] and, when five outputs are asked for, the running mean and
+       * variance [C]; the outputs after mean and var are a = scale/√(var + epsilon) [C] (float64: the
+       * normalize kernel's factor) and then the new running statistics running·momentum +
+       * batch·(1 − momentum) [C] (ONNX BatchNormalization-15), all per channel in float64.
        */
       readonly routine: 'moments';
       readonly inDims: readonly number[];
       readonly axes: readonly number[];
       readonly weighted: boolean;
       readonly weightEpsilon: number;
+      readonly batchNorm?: { readonly epsilon: number; readonly momentum: number };
     }
   | {
       readonly routine: 'transpose';

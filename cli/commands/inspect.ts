@@ -105,6 +105,12 @@ export function stepOutputDims(s: PlanStep): (readonly number[])[] {
   if (s.kind === 'elementwise') return [s.kernel.outDims];
   // A fused epilogue iterates (and stores) over its operand 0's dims.
   if ('epilogue' in s.call && s.call.epilogue !== undefined) return [s.call.epilogue.operands[0].dims];
+  if (s.call.routine === 'moments' && s.call.batchNorm !== undefined) {
+    // Then the per-channel outputs: a and the running statistics the node returns.
+    const [mean, variance] = routineOutputDims(s.call);
+    const channels = [mean.reduce((n, d) => n * d, 1)];
+    return [mean, variance, ...s.outputs.slice(2).map(() => channels)];
+  }
   return routineOutputDims(s.call);
 }
 

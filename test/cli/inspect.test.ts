@@ -108,9 +108,10 @@ describe('kiln inspect', () => {
     for (const [header, body] of s) if (header.startsWith('pass ')) expect(body).toMatch(/^\(no change\)/);
     expect(section(s, 'pass 2/6: foldBatchNormIntoProducer')).toMatch(/^skipped 'bn': .*training_mode/m);
     const plan = section(s, "kernel plan of the optimized graph for 'x' [2,3,5,5]");
-    expect(plan).toMatch(/^ *\d+ {2}moments +bn +\[1,4,1,1\] \[1,4,1,1\] /m);
-    // Conv, moments and the normalization run over the data; the [C] coefficient and running-stat kernels do not.
-    expect(plan).toMatch(/^kernels: 6$/m);
+    // The statistics routine also writes the per-channel factor and both running statistics ([C] each).
+    expect(plan).toMatch(/^ *\d+ {2}moments +bn +\[1,4,1,1\] \[1,4,1,1\] \[4\] \[4\] \[4\] /m);
+    // Conv, moments and the normalization: every kernel runs over the data.
+    expect(plan).toMatch(/^kernels: 3$/m);
     expect(plan).toMatch(/^kernels over the data: 3 /m);
   });
 

@@ -60,14 +60,18 @@ describe('kernel counts after fusion (CPU)', () => {
     expect(countDataKernels(unfused, PER_CHANNEL)).toBe(4);
   });
 
-  it('BN (training) + ReLU is two kernels over the data: the moments and one normalize+ReLU', () => {
+  it('BN (training) + ReLU is two kernels in all: the moments (which also write the factor and running statistics) and one normalize+ReLU', () => {
     const b = new GraphBuilder('bn_train_relu');
     const x = b.input('x', 'float32', ['N', 4, 5, 5]);
     const [y, runningMean, runningVar] = bn(b, x, 4, { training_mode: 1 }, 3);
     const g = b.build([b.op('Relu', [y], {}, 'relu'), runningMean, runningVar]);
     const { fused } = check(g, { x: randomTensor('float32', [3, 4, 5, 5], { seed: 1, offset: 100 }) });
     expect(countDataKernels(fused, PER_CHANNEL)).toBe(2);
+    expect(fused.steps).toHaveLength(2);
     expect(kinds(fused).filter((k) => k === 'moments')).toHaveLength(1);
+    const outputs = new Set(fused.outputs.map((o) => o.buffer));
+    const moments = fused.steps.find((s) => s.kind === 'routine');
+    expect(moments?.kind === 'routine' && moments.outputs.filter((o) => outputs.has(o))).toHaveLength(2);
   });
 
   it('Conv → BN (training) → ReLU: conv, moments, normalize+ReLU', () => {

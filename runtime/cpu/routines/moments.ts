@@ -4,6 +4,7 @@
 import { sizeOf, stridesOf } from '../../../core/shape.js';
 import { type ReductionLayout, reductionLayout } from './reduction-layout.js';
 import type { RoutineImpl } from './types.js';
+import { writeBatchNormChannels } from '../../batch-norm-channels.js';
 
 /** For each input element, the index of its reduced (kept) position; shared by reductions. */
 export function keptIndexMap(inDims: readonly number[], axes: readonly number[]): { map: Int32Array; keptSize: number } {
@@ -117,5 +118,9 @@ export const moments: RoutineImpl<'moments'> = (call, inputs, outputs) => {
   for (let o = 0; o < keptSize; o++) {
     outMean[o] = mean[o];
     outVar[o] = sq[o] / (sw[o] + eps);
+  }
+  if (call.batchNorm !== undefined) {
+    const running = outputs.length === 5 ? { mean: inputs[2], variance: inputs[3], meanOut: outputs[3], varianceOut: outputs[4] } : undefined;
+    writeBatchNormChannels(keptSize, call.batchNorm.epsilon, call.batchNorm.momentum, { mean: outMean, variance: outVar, scale: inputs[1], a: outputs[2], running });
   }
 };

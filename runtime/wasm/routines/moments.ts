@@ -52,9 +52,10 @@ import { horizontalBlocks } from './moments/horizontal-blocks.js';
 import { reductionLayout } from '../../cpu/routines/reduction-layout.js';
 import type { WasmHeap } from '../heap.js';
 import { finishVariant } from './moments/finish.js';
-import { FINISH, MIN_HORIZONTAL_RUN, type MomentResults, MOMENTS_EXPORTS, type MomentsRun } from './moments/layout.js';
+import { BATCH_NORM, FINISH, MIN_HORIZONTAL_RUN, type MomentResults, MOMENTS_EXPORTS, type MomentsRun } from './moments/layout.js';
 import { buildMomentsModule } from './moments/module.js';
 import { verticalBlocks } from './moments/vertical-blocks.js';
+import { writeBatchNormChannels } from '../../batch-norm-channels.js';
 
 type MomentsCall = Extract<RoutineCall, { routine: 'moments' }>;
 
@@ -94,7 +95,39 @@ function finish(run: MomentsRun, outputs: readonly WasmBuffer[], count: number):
 export function wasmMoments(ctx: WasmRoutineContext, call: MomentsCall, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): boolean {
   const x = inputs[0];
   if (call.weighted || x.dtype !== 'float32') return false;
-  if (outputs.some((o) => o.dtype !== 'float32' && o.dtype !== 'float64')) return false;
+  const float = (b: WasmBuffer): boolean => b.dtype === 'float32' || b.dtype === 'float64';
+  if (!outputs.every(float) || !inputs.slice(1).every(float)) return false;
+  if (!momentsInWasm(ctx, call, x, outputs)) return false;
+  if (call.batchNorm !== undefined) batchNormChannels(ctx, call.batchNorm, inputs, outputs);
+  return true;
+}
+
+/**
+ * The per-channel outputs of a `batchNorm` call: in wasm (moments/batch-norm.ts) for float32 scale and
+ * running statistics with float64 statistics and factor (a float32 model), else over heap views
+ * (runtime/batch-norm-channels.ts); the same float64 operations either way.
+ */
+function batchNormChannels(ctx: WasmRoutineContext, bn: NonNullable<MomentsCall['batchNorm']>, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): void {
+  const k = outputs[2].size;
+  const running = outputs.length === 5;
+  const is = (dtype: WasmBuffer['dtype']) => (b: WasmBuffer): boolean => b.dtype === dtype;
+  if (outputs.slice(0, 3).every(is('float64')) && [...inputs.slice(1), ...outputs.slice(3)].every(is('float32'))) {
+    const r = (b: WasmBuffer | undefined): number => (running && b !== undefined ? b.offset : 0);
+    const params = ctx.params([outputs[0].offset, outputs[1].offset, outputs[2].offset, inputs[1].offset, r(inputs[2]), r(inputs[3]), r(outputs[3]), r(outputs[4]), running ? 1 : 0]);
+    ctx.module('moments', buildMomentsModule, MOMENTS_EXPORTS).fns[BATCH_NORM](k, params, bn.epsilon, bn.momentum);
+    return;
+  }
+  const view = (b: WasmBuffer): Float32Array | Float64Array => {
+    const v = ctx.heap.view(b.dtype, b.offset, k);
+    if (!(v instanceof Float32Array || v instanceof Float64Array)) throw new Error(`moments: a ${b.dtype} batch-norm operand where float32 or float64 was checked`);
+    return v;
+  };
+  const runningIo = running ? { mean: view(inputs[2]), variance: view(inputs[3]), meanOut: view(outputs[3]), varianceOut: view(outputs[4]) } : undefined;
+  writeBatchNormChannels(k, bn.epsilon, bn.momentum, { mean: view(outputs[0]), variance: view(outputs[1]), scale: view(inputs[1]), a: view(outputs[2]), running: runningIo });
+}
+
+/** Mean and variance into outputs 0 and 1; false when the reduction needs the CPU routine. */
+function momentsInWasm(ctx: WasmRoutineContext, call: MomentsCall, x: WasmBuffer, outputs: readonly WasmBuffer[]): boolean {
   const layout = reductionLayout(call.inDims, call.axes);
   if (layout === undefined) return false;
   const n = sizeOf(call.inDims);

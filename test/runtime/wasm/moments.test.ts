@@ -334,3 +334,55 @@ describe('wasm moments into float32 outputs', () => {
     }
   });
 });
+
+// BatchNormalization's training form asks the statistics routine for its per-channel outputs too:
+// a = scale/√(var + ε) in float64 and the running statistics running·momentum + batch·(1 − momentum),
+// here against the same formulas over the float64 oracle's statistics (within the statistics' own
+// error), for both backends, with and without the running outputs, and into float32 running outputs.
+describe('moments with the batchNorm option', () => {
+  const bn = { epsilon: 1e-3, momentum: 0.9 };
+  it.each([
+    ['runs', [2, 6, 700]],
+    ['tiles', [150, TILES, 1]],
+  ] as [string, [number, number, number]][])('%s: a and the running statistics follow the batch statistics', (_, dims) => {
+    const k = dims[1];
+    const x = data(dims, 21, (_a, c, _t, g) => 50 * c + (1 + c / 10) * g());
+    const want = oracle(dims, x);
+    const rnd = mulberry32(5);
+    const scale = Float32Array.from({ length: k }, () => 0.5 + rnd());
+    const runMean = Float32Array.from({ length: k }, () => rnd() * 10);
+    const runVar = Float32Array.from({ length: k }, () => 0.5 + rnd());
+    const call: RoutineCall = { routine: 'moments', inDims: dims, axes: [0, 2], weighted: false, weightEpsilon: 0, batchNorm: bn };
+    const f32 = (data: Float32Array): { dtype: 'float32'; data: Float32Array } => ({ dtype: 'float32', data });
+    for (const be of [one, two, cpu] as Backend<unknown, unknown>[]) {
+      for (const running of [true, false]) {
+        const outs = runRoutineOn(
+          be,
+          call,
+          running ? [f32(x), f32(scale), f32(runMean), f32(runVar)] : [f32(x), f32(scale)],
+          [
+            { dtype: 'float64', size: k },
+            { dtype: 'float64', size: k },
+            { dtype: 'float64', size: k },
+            ...(running ? [{ dtype: 'float32' as const, size: k }, { dtype: 'float32' as const, size: k }] : []),
+          ],
+        );
+        expect(outs).toHaveLength(running ? 5 : 3);
+        const [mean, variance, a] = outs.slice(0, 3).map((o) => values({ dtype: 'float64', data: o }));
+        for (let c = 0; c < k; c++) {
+          // Exactly the formulas over the routine's own statistics, and those within the oracle's bounds.
+          expect(a[c]).toBe(scale[c] / Math.sqrt(variance[c] + bn.epsilon));
+          expect(Math.abs(variance[c] - want.variance[c])).toBeLessThanOrEqual(VAR_RTOL * want.variance[c]);
+          expect(Math.abs(a[c] - scale[c] / Math.sqrt(want.variance[c] + bn.epsilon))).toBeLessThanOrEqual(VAR_RTOL * a[c]);
+        }
+        if (!running) continue;
+        const [rm, rv] = outs.slice(3).map((o) => values({ dtype: 'float32', data: o }));
+        for (let c = 0; c < k; c++) {
+          expect(rm[c]).toBe(Math.fround(runMean[c] * 0.9 + mean[c] * (1 - 0.9)));
+          expect(rv[c]).toBe(Math.fround(runVar[c] * 0.9 + variance[c] * (1 - 0.9)));
+          expect(Math.abs(rm[c] - (0.9 * runMean[c] + 0.1 * want.mean[c]))).toBeLessThanOrEqual(1e-6 * (Math.abs(rm[c]) + 1));
+        }
+      }
+    }
+  });
+});

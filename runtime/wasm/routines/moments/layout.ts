@@ -63,12 +63,14 @@ export const VERTICAL_GROUP = 1 << 18;
 /** Runs shorter than this are accumulated vertically. */
 export const MIN_HORIZONTAL_RUN = 16;
 
-export const MOMENTS_EXPORTS = ['hstat', 'hsum', 'hsq', 'vsum', 'vsq', 'vstat', 'vtile', ...FINISH_EXPORTS] as const;
+export const MOMENTS_EXPORTS = ['hstat', 'hsum', 'hsq', 'vsum', 'vsq', 'vstat', 'vtile', ...FINISH_EXPORTS, 'bn'] as const;
 
 export const [HSTAT, HSUM, HSQ, VSUM, VSQ, VSTAT, VTILE] = [0, 1, 2, 3, 4, 5, 6];
 
 /** The first finish export's index (finish.ts, finishVariant counts from it). */
 export const FINISH = MOMENTS_EXPORTS.indexOf(FINISH_EXPORTS[0]);
+/** BatchNormalization's per-channel outputs (batch-norm.ts). */
+export const BATCH_NORM = MOMENTS_EXPORTS.indexOf('bn');
 
 /** Per kept position: the mean and M2 = Σ(x − mean)² (the variance is M2 / count). */
 export interface Moments {

@@ -2,6 +2,7 @@
 
 import { MEMORY_IMPORT } from '../../elementwise.js';
 import { ModuleBuilder } from '../../encoder/index.js';
+import { batchNormFunction } from './batch-norm.js';
 import { FINISH_EXPORTS, finishFunction, finishVariant } from './finish.js';
 import { horizontal, vertical } from './float64.js';
 import { blockStats } from './horizontal-blocks.js';
@@ -18,5 +19,6 @@ export function buildMomentsModule(): Uint8Array {
   m.addFunction(verticalBlockStats(), 'vstat');
   m.addFunction(verticalTileStats(), 'vtile');
   for (const meanF64 of [false, true]) for (const varF64 of [false, true]) m.addFunction(finishFunction(meanF64, varF64), FINISH_EXPORTS[finishVariant(meanF64, varF64)]);
+  m.addFunction(batchNormFunction(), 'bn');
   return m.encode();
 }
