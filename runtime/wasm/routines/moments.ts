@@ -24,10 +24,11 @@
 // Short runs (R1 < 16: channels-last [M, C], NHWC activations, tiny spatial maps) are columns: row
 // length L = K·R1, column j of channel ⌊j / R1⌋. With precision 'float64' rows are accumulated
 // vertically in float64 per column block, two passes. With 'float32' they are summed in float32 blocks
-// of VERTICAL_ROWS rows (strips) or TILE_BLOCK_ROWS (tiles), one lane per column, for the same reason as above (the float64 path promoted
-// every value and went over memory twice: 0.16–0.3 ms on [256, 1024], where the data takes 0.03): d =
-// x − s and d² per column, s the block's shift (an f32 per column: for a unit's first block the mean of
-// 16 of its rows, then the previous block's mean, which stationary rows put within σ/5 of the block's),
+// of VERTICAL_ROWS rows (strips) or TILE_BLOCK_ROWS (tiles), one lane per column, for the same reason
+// as above (the float64 path promoted every value and went over memory twice: 0.16–0.3 ms on
+// [256, 1024], where the data takes 0.03): d = x − s and d² per column, s the block's shift (an f32
+// per column: for a unit's first block the mean of 16 of its rows, then the previous block's mean,
+// which stationary rows put within σ/5 of the block's),
 // then per column in float64 mean = s + Σd/n, M2 = max(0, Σd² − (Σd)²/n) — the corrected two-pass
 // formula of Chan, Golub & LeVeque (1983) — summed again about the refined means (at most MAX_REFINES
 // times) while some column has (Σd)² > n·M2, and merged into the column's running (n, mean, M2) by the
