@@ -146,20 +146,27 @@ function gemmConv(ctx: WasmRoutineContext, call: Conv2dCall, out: WasmBuffer, in
   const mod = gemmModule(ctx, staged);
   const PB = Math.min(roundUp(P, PANEL), MAX_BLOCK, Math.max(PANEL, Math.floor(PACKED_TARGET_BYTES / (4 * Math.max(1, K)) / PANEL) * PANEL));
   const nPB = Math.ceil(P / PB);
+  // Output channels split across units only where images × groups × pixel blocks leave a thread idle
+  // (small late-stage maps: 512 → 256 1×1 at 7×7 is one pixel block), in EPILOGUE_ROWS multiples.
+  const blocks = nb * G * nPB;
+  const threads = ctx.pool.threads;
+  const nMCwant = parallel && threads > 1 && blocks < 2 * threads ? Math.ceil((2 * threads) / blocks) : 1;
+  const MC = roundUp(Math.ceil(mg / Math.min(nMCwant, Math.max(1, Math.floor(mg / EPILOGUE_ROWS)))), EPILOGUE_ROWS);
+  const nMC = Math.ceil(mg / MC);
   // Per thread: [edge tile][tables][packed panels][stage: EPILOGUE_ROWS × PB floats][epilogue params].
   const stageAt = roundUp(TILE_TMP_BYTES + 9 * PB + (PB / PANEL) * K * PANEL * 4, ALIGN);
   const epiParamsAt = stageAt + (staged === undefined ? 0 : EPILOGUE_ROWS * PB * 4);
   const stride = roundUp(epiParamsAt + stagedParamsBytes(staged), ALIGN);
-  const scratch = heap.alloc(ctx.pool.threads * stride);
+  const scratch = heap.alloc(threads * stride);
   try {
     const [sh, sw] = call.strides;
     const [dh, dw] = call.dilations;
     const [pt, pl] = call.pads;
     const params = convParams({
-      x: x.offset, w: w.offset, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw, pt, pl, K, nPB, PB,
+      x: x.offset, w: w.offset, bias: bias?.offset ?? 0, out: out.offset, C, H, W, M, G, cg, mg, kh, kw, OW, P, sh, sw, dh, dw, pt, pl, K, nPB, PB, nMC, MC,
       scratchBase: scratch, scratchStride: stride, stageAt, epiParamsAt, epiTemplate: staged?.template ?? 0, epiWords: staged?.words ?? 0,
     });
-    ctx.pool.run(mod, 0, nb * G * nPB, 1, ctx.params(params), parallel);
+    ctx.pool.run(mod, 0, blocks * nMC, 1, ctx.params(params), parallel);
   } finally {
     heap.release(scratch);
   }

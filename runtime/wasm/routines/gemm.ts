@@ -170,7 +170,7 @@ export function microKernelBlock(): FunctionBuilder {
   return f;
 }
 
-export const CONV_PARAMS = ['x', 'w', 'bias', 'out', 'C', 'H', 'W', 'M', 'G', 'cg', 'mg', 'kh', 'kw', 'OW', 'P', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'K', 'nPB', 'PB', 'scratchBase', 'scratchStride', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords'] as const;
+export const CONV_PARAMS = ['x', 'w', 'bias', 'out', 'C', 'H', 'W', 'M', 'G', 'cg', 'mg', 'kh', 'kw', 'OW', 'P', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'K', 'nPB', 'PB', 'nMC', 'MC', 'scratchBase', 'scratchStride', 'stageAt', 'epiParamsAt', 'epiTemplate', 'epiWords'] as const;
 export type ConvParams = Readonly<Record<(typeof CONV_PARAMS)[number], number>>;
 export const convParams = (p: ConvParams): number[] => CONV_PARAMS.map((k) => p[k]);
 
@@ -178,9 +178,10 @@ export const convParams = (p: ConvParams): number[] => CONV_PARAMS.map((k) => p[
 export const EPILOGUE_ROWS = 32;
 
 /**
- * conv(start, end, tid, params): unit u = (image n, group g, column block pb of PB output pixels).
- * Packs the block's im2col panels into per-thread scratch, then runs the micro-kernel with the
- * group's weights as A. params: CONV_PARAMS; the thread's scratch (scratchBase + tid·scratchStride) is
+ * conv(start, end, tid, params): unit u = (image n, group g, column block pb of PB output pixels,
+ * output-channel chunk mc of MC: nMC = 1 unless the blocks are too few for the threads). Packs the
+ * block's im2col panels into per-thread scratch, then runs the micro-kernel with the chunk's rows of
+ * the group's weights as A. params: CONV_PARAMS; the thread's scratch (scratchBase + tid·scratchStride) is
  * [edge tile][iy, ix, fast tables][packed panels][stage at stageAt][epilogue params at epiParamsAt].
  * With an embedded epilogue `epi` (epilogue-stage.ts), EPILOGUE_ROWS output channels at a time go to
  * the stage (rows of PB floats), and the epilogue stores each row into out.
@@ -224,6 +225,8 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
   const s0 = f.local('i32');
   const s1 = f.local('i32');
   const perN = f.local('i32');
+  const m0 = f.local('i32');
+  const mEnd = f.local('i32');
   const fastTab = f.local('i32');
   const t = f.local('i32');
   const ct = f.local('i32');
@@ -255,8 +258,13 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
   f.block((exit) => {
     f.loop((again) => {
       f.get(u).get(end).op('i32.ge_u').brIf(exit);
-      f.get(u).get(perN).op('i32.div_u').set(nb);
-      f.get(u).get(nb).get(perN).op('i32.mul').op('i32.sub').set(rem);
+      // u = ((n·G + g)·nPB + pb)·nMC + mc: output channels [mc·MC, min(mg, mc·MC + MC)) of group g.
+      f.get(u).get(P.nMC).op('i32.div_u').set(t);
+      f.get(u).get(t).get(P.nMC).op('i32.mul').op('i32.sub').get(P.MC).op('i32.mul').set(m0);
+      minU(f, () => void f.get(m0).get(P.MC).op('i32.add'), () => void f.get(P.mg), s0, s1);
+      f.set(mEnd);
+      f.get(t).get(perN).op('i32.div_u').set(nb);
+      f.get(t).get(nb).get(perN).op('i32.mul').op('i32.sub').set(rem);
       f.get(rem).get(P.nPB).op('i32.div_u').set(g);
       f.get(rem).get(g).get(P.nPB).op('i32.mul').op('i32.sub').set(pb);
       f.get(pb).get(P.PB).op('i32.mul').set(p0);
@@ -397,27 +405,27 @@ function convDriver(block: number, epi: number | undefined): FunctionBuilder {
         });
       });
       if (epi === undefined) {
-        // C block = W_g [mg × K] · packed [K × pw]
-        f.get(P.w).get(g).get(P.mg).op('i32.mul').get(P.K).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
+        // C block = W_g rows [m0, mEnd) [· × K] · packed [K × pw]
+        f.get(P.w).get(g).get(P.mg).op('i32.mul').get(m0).op('i32.add').get(P.K).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
         f.get(P.K).i32(4).op('i32.mul');
         f.i32(4);
-        f.get(P.mg);
+        f.get(mEnd).get(m0).op('i32.sub');
         f.get(packed);
         f.get(npan);
         f.get(P.K);
-        f.get(P.out).get(nb).get(P.M).op('i32.mul').get(g).get(P.mg).op('i32.mul').op('i32.add').get(P.P).op('i32.mul').get(p0).op('i32.add').i32(4).op('i32.mul').op('i32.add');
+        f.get(P.out).get(nb).get(P.M).op('i32.mul').get(g).get(P.mg).op('i32.mul').op('i32.add').get(m0).op('i32.add').get(P.P).op('i32.mul').get(p0).op('i32.add').i32(4).op('i32.mul').op('i32.add');
         f.get(P.P).i32(4).op('i32.mul');
         f.get(pw);
-        // bias + g·mg·4, or 0 (none)
-        f.get(P.bias).get(g).get(P.mg).op('i32.mul').i32(4).op('i32.mul').op('i32.add').i32(0).get(P.bias).op('select');
+        // bias + (g·mg + m0)·4, or 0 (none)
+        f.get(P.bias).get(g).get(P.mg).op('i32.mul').get(m0).op('i32.add').i32(4).op('i32.mul').op('i32.add').i32(0).get(P.bias).op('select');
         f.get(scratch);
         f.i32(0);
         f.call(block);
       } else {
         // Rows r0 .. r0 + rows of W_g · packed into the stage, then the epilogue over each row:
         // out[(n·M + g·mg + r0 + rr)·P + p0 + c] for c < pw.
-        forUp(f, r0, () => void f.i32(0), () => void f.get(P.mg), EPILOGUE_ROWS, () => {
-          minU(f, () => void f.i32(EPILOGUE_ROWS), () => void f.get(P.mg).get(r0).op('i32.sub'), s0, s1);
+        forUp(f, r0, () => void f.get(m0), () => void f.get(mEnd), EPILOGUE_ROWS, () => {
+          minU(f, () => void f.i32(EPILOGUE_ROWS), () => void f.get(mEnd).get(r0).op('i32.sub'), s0, s1);
           f.set(rows);
           f.get(P.w).get(g).get(P.mg).op('i32.mul').get(r0).op('i32.add').get(P.K).op('i32.mul').i32(4).op('i32.mul').op('i32.add');
           f.get(P.K).i32(4).op('i32.mul');

@@ -254,6 +254,8 @@ describe('wasm conv2d', () => {
     ['kernel larger than the padded input row', convCall([1, 2, 4, 3], 3, [5, 5], 1, [1, 1], [2, 2, 2, 2], [1, 1], true)],
     ['ResNet stem 7×7 stride 2 pad 3 (stride-2 im2col gathers)', convCall([1, 3, 30, 37], 8, [7, 7], 1, [2, 2], [3, 3, 3, 3], [1, 1], true)],
     ['column stride 2, row stride 1, dilated columns', convCall([2, 3, 15, 29], 8, [3, 5], 1, [1, 2], [1, 2, 1, 2], [1, 2], false)],
+    // Two pixel blocks for two threads: output channels split into units of 64 (EPILOGUE_ROWS multiples).
+    ['late-stage stride 2 (output channels split across units)', convCall([1, 64, 14, 14], 100, [3, 3], 1, [2, 2], [1, 1, 1, 1], [1, 1], true)],
   ];
   it.each(calls)('%s matches the float64 reference', (_, call) => {
     const x = tensor('float32', call.xDims, 1);
@@ -307,11 +309,15 @@ describe('thread-count independence', () => {
     const cx = [tensor('float32', ccall.xDims, 8), tensor('float32', ccall.wDims, 9), tensor('float32', [24], 10)];
     const dcall = convCall([4, 16, 33, 35], 16, [3, 3], 16, [1, 1], [1, 1, 1, 1], [1, 1], false);
     const dx = [tensor('float32', dcall.xDims, 11), tensor('float32', dcall.wDims, 12)];
+    // Few pixel blocks: 2 and 3 threads split its output channels across units.
+    const scall = convCall([1, 64, 14, 14], 100, [3, 3], 1, [2, 2], [1, 1, 1, 1], [1, 1], true);
+    const sx = [tensor('float32', scall.xDims, 13), tensor('float32', scall.wDims, 14), tensor('float32', [100], 15)];
     const run = (threads: number): Storage[] => [
       ...runRoutineOn(wasm(threads), mcall, [mx], [{ dtype: 'float64', size: 16 }, { dtype: 'float64', size: 16 }]),
       ...runRoutineOn(wasm(threads), gcall, ga, [{ dtype: 'float32', size: 3 * 150 * 170 }]),
       ...runRoutineOn(wasm(threads), ccall, cx, [{ dtype: 'float32', size: sizeOf(ccall.outDims) }]),
       ...runRoutineOn(wasm(threads), dcall, dx, [{ dtype: 'float32', size: sizeOf(dcall.outDims) }]),
+      ...runRoutineOn(wasm(threads), scall, sx, [{ dtype: 'float32', size: sizeOf(scall.outDims) }]),
     ];
     const one = run(1);
     expect(run(2)).toEqual(one);
