@@ -386,3 +386,30 @@ describe('moments with the batchNorm option', () => {
     }
   });
 });
+
+describe('moments with the batchNorm option, float64 parameters', () => {
+  // Not a float32 model: the wasm routine writes the per-channel outputs through heap views in
+  // JavaScript (runtime/batch-norm-channels.ts) rather than its f64x2 function; same operations.
+  it('a and float64 running statistics follow the formulas on both backends', () => {
+    const dims: [number, number, number] = [40, TILES, 1];
+    const k = dims[1];
+    const x = data(dims, 23, (_a, c, _t, g) => 7 * c + g());
+    const rnd = mulberry32(9);
+    const params = [0, 1, 2].map(() => Float64Array.from({ length: k }, () => 0.5 + rnd()));
+    const call: RoutineCall = { routine: 'moments', inDims: dims, axes: [0, 2], weighted: false, weightEpsilon: 0, batchNorm: { epsilon: 1e-5, momentum: 0.99 } };
+    for (const be of [one, two, cpu] as Backend<unknown, unknown>[]) {
+      const outs = runRoutineOn(
+        be,
+        call,
+        [{ dtype: 'float32', data: x }, ...params.map((data) => ({ dtype: 'float64' as const, data }))],
+        Array.from({ length: 5 }, () => ({ dtype: 'float64' as const, size: k })),
+      ).map((o) => values({ dtype: 'float64', data: o }));
+      const [mean, variance, a, rm, rv] = outs;
+      for (let c = 0; c < k; c++) {
+        expect(a[c]).toBe(params[0][c] / Math.sqrt(variance[c] + 1e-5));
+        expect(rm[c]).toBe(params[1][c] * 0.99 + mean[c] * (1 - 0.99));
+        expect(rv[c]).toBe(params[2][c] * 0.99 + variance[c] * (1 - 0.99));
+      }
+    }
+  });
+});
