@@ -91,7 +91,7 @@ export function elementAt(f: FunctionBuilder, base: Local, i: Local, bytes: 4 | 
   f.get(base).get(i).i32(bytes === 8 ? 3 : 2).op('i32.shl').op('i32.add');
 }
 
-/** Bytes of a cache line on x86-64 and most arm64 cores (Apple's have 128: touching every other line still helps). */
+/** Bytes of a cache line on x86-64 and most arm64 cores (Apple's have 128, where each line is read twice). */
 export const LINE_BYTES = 64;
 
 /**
