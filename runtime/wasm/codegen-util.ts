@@ -91,6 +91,53 @@ export function elementAt(f: FunctionBuilder, base: Local, i: Local, bytes: 4 | 
   f.get(base).get(i).i32(bytes === 8 ? 3 : 2).op('i32.shl').op('i32.add');
 }
 
+/**
+ * Float64 arithmetic on element i of an overElementPairs step, in its width (f64x2 lanes holding two
+ * elements, or an f64 scalar): loads widen float32 to float64 and stores round to float32 lane by lane
+ * (f64x2.promote_low_f32x4 and f32x4.demote_f64x2_zero are defined by the scalar conversions), so both
+ * widths compute the same values.
+ */
+export interface ElementIo {
+  /** Push the float32 element(s) at base + 4i, as float64. */
+  loadF32(base: Local): void;
+  /** Push the float64 element(s) at base + 8i. */
+  loadF64(base: Local): void;
+  /** Store the float64 value(s) `value` pushes at base + 4i, rounded to float32. */
+  storeF32(base: Local, value: () => void): void;
+  /** Store the float64 value(s) `value` pushes at base + 8i. */
+  storeF64(base: Local, value: () => void): void;
+  /** A float64 operation in the width (comparisons give an all-ones lane mask or an i32). */
+  op(name: 'add' | 'sub' | 'mul' | 'div' | 'sqrt' | 'ne' | 'lt' | 'gt'): void;
+}
+
+export function elementIo(f: FunctionBuilder, i: Local, vector: boolean): ElementIo {
+  return {
+    loadF32: (base) => {
+      elementAt(f, base, i, 4);
+      if (vector) f.vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
+      else f.mem('f32.load').op('f64.promote_f32');
+    },
+    loadF64: (base) => {
+      elementAt(f, base, i, 8);
+      if (vector) f.vmem('v128.load');
+      else f.mem('f64.load');
+    },
+    storeF32: (base, value) => {
+      elementAt(f, base, i, 4);
+      value();
+      if (vector) f.simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
+      else f.op('f32.demote_f64').mem('f32.store');
+    },
+    storeF64: (base, value) => {
+      elementAt(f, base, i, 8);
+      value();
+      if (vector) f.vmem('v128.store');
+      else f.mem('f64.store');
+    },
+    op: (name) => void (vector ? f.simd(`f64x2.${name}`) : f.op(`f64.${name}`)),
+  };
+}
+
 /** Bytes of a cache line on x86-64 and most arm64 cores (Apple's have 128, where each line is read twice). */
 export const LINE_BYTES = 64;
 

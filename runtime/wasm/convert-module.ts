@@ -12,7 +12,7 @@
 // f32x4.demote_f64x2_zero and f64x2.promote_low_f32x4 are defined lane-wise by f32.demote_f64 and
 // f64.promote_f32 (the WebAssembly SIMD specification), so two elements per vector round as one does.
 
-import { elementAt, loadNamedParams, overElementPairs } from './codegen-util.js';
+import { elementAt, elementIo, loadNamedParams, overElementPairs } from './codegen-util.js';
 import { FunctionBuilder, type Local, ModuleBuilder } from './encoder/index.js';
 import { MEMORY_IMPORT } from './elementwise.js';
 
@@ -75,12 +75,6 @@ function residual(f: FunctionBuilder, w: Lanes): void {
   else f.op('f64.promote_f32').op('f64.sub');
 }
 
-/** Pop a float64 value (two in a vector) and store it rounded to float32 (below the address pushed before it). */
-function storeF32(f: FunctionBuilder, w: Lanes): void {
-  if (w.vector) f.simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
-  else f.op('f32.demote_f64').mem('f32.store');
-}
-
 /**
  * fold(start, end, tid, params): params = [mean (float64), factor, addend, hi, c (float32)]; for
  * elements [start, end) writes hi = f32(mean) and c = f32(addend − (mean − hi)·factor).
@@ -100,29 +94,23 @@ function foldFunction(factor: TermKind, addend: TermKind): FunctionBuilder {
   };
   const fs = splat(factor, p.factor);
   const as = splat(addend, p.addend);
-  /** Push the factor's or addend's value at element i (two in a vector), as float64. */
-  const term = (kind: TermKind, ptr: Local, i: Local, s: { s: Local; v: Local } | undefined, vector: boolean): void => {
-    if (s !== undefined) f.get(vector ? s.v : s.s);
-    else if (kind === 'float64') {
-      elementAt(f, ptr, i, 8);
-      if (vector) f.vmem('v128.load');
-      else f.mem('f64.load');
-    } else {
-      elementAt(f, ptr, i, 4);
-      if (vector) f.vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
-      else f.mem('f32.load').op('f64.promote_f32');
-    }
-  };
   overElementPairs(f, start, end, (i, vector) => {
     const l = vector ? w.vector : w.scalar;
+    const io = elementIo(f, i, vector);
+    /** Push the factor's or addend's value at element i (two in a vector), as float64. */
+    const term = (kind: TermKind, ptr: Local, s: { s: Local; v: Local } | undefined): void => {
+      if (s !== undefined) f.get(vector ? s.v : s.s);
+      else if (kind === 'float64') io.loadF64(ptr);
+      else io.loadF32(ptr);
+    };
     storeHi(f, l, p.hi, p.mean, i);
-    elementAt(f, p.c, i, 4);
-    term(addend, p.addend, i, as, vector);
-    residual(f, l);
-    term(factor, p.factor, i, fs, vector);
-    if (vector) f.simd('f64x2.mul').simd('f64x2.sub');
-    else f.op('f64.mul').op('f64.sub');
-    storeF32(f, l);
+    io.storeF32(p.c, () => {
+      term(addend, p.addend, as);
+      residual(f, l);
+      term(factor, p.factor, fs);
+      io.op('mul');
+      io.op('sub');
+    });
   });
   return f;
 }
@@ -139,10 +127,7 @@ function splitFunction(withLo: boolean): FunctionBuilder {
   overElementPairs(f, start, end, (i, vector) => {
     const l = vector ? w.vector : w.scalar;
     storeHi(f, l, p.hi, p.x, i);
-    if (!withLo) return;
-    elementAt(f, p.lo, i, 4);
-    residual(f, l);
-    storeF32(f, l);
+    if (withLo) elementIo(f, i, vector).storeF32(p.lo, () => residual(f, l));
   });
   return f;
 }

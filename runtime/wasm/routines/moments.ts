@@ -52,6 +52,7 @@ import { horizontalF64, verticalF64 } from './moments/float64.js';
 import { horizontalBlocks } from './moments/horizontal-blocks.js';
 import { reductionLayout } from '../../cpu/routines/reduction-layout.js';
 import type { WasmHeap } from '../heap.js';
+import type { PoolModule } from '../pool.js';
 import { finishVariant } from './moments/finish.js';
 import { BATCH_NORM, FINISH, MIN_HORIZONTAL_RUN, type MomentResults, MOMENTS_EXPORTS, type MomentsRun } from './moments/layout.js';
 import { buildMomentsModule } from './moments/module.js';
@@ -98,9 +99,17 @@ export function wasmMoments(ctx: WasmRoutineContext, call: MomentsCall, inputs: 
   if (call.weighted || x.dtype !== 'float32') return false;
   const float = (b: WasmBuffer): boolean => b.dtype === 'float32' || b.dtype === 'float64';
   if (!outputs.every(float) || !inputs.slice(1).every(float)) return false;
-  if (!momentsInWasm(ctx, call, x, outputs)) return false;
-  if (call.batchNorm !== undefined) batchNormChannels(ctx, call.batchNorm, inputs, outputs);
+  const mod = ctx.module('moments', buildMomentsModule, MOMENTS_EXPORTS);
+  if (!momentsInWasm(ctx, mod, call, x, outputs)) return false;
+  if (call.batchNorm !== undefined) batchNormChannels(ctx, mod, call.batchNorm, inputs, outputs);
   return true;
+}
+
+/** The first k elements of a float32 or float64 buffer (wasmMoments checked the dtypes). */
+function floatView(ctx: WasmRoutineContext, b: WasmBuffer, k: number): Float32Array | Float64Array {
+  const v = ctx.heap.view(b.dtype, b.offset, k);
+  if (!(v instanceof Float32Array || v instanceof Float64Array)) throw new Error(`moments: a ${b.dtype} operand where float32 or float64 was checked`);
+  return v;
 }
 
 /**
@@ -108,34 +117,30 @@ export function wasmMoments(ctx: WasmRoutineContext, call: MomentsCall, inputs: 
  * running statistics with float64 statistics and factor (a float32 model), else over heap views
  * (runtime/batch-norm-channels.ts); the same float64 operations either way.
  */
-function batchNormChannels(ctx: WasmRoutineContext, bn: NonNullable<MomentsCall['batchNorm']>, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): void {
+function batchNormChannels(ctx: WasmRoutineContext, mod: PoolModule, bn: NonNullable<MomentsCall['batchNorm']>, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): void {
   const k = outputs[2].size;
   const running = outputs.length === 5;
   const is = (dtype: WasmBuffer['dtype']) => (b: WasmBuffer): boolean => b.dtype === dtype;
   if (outputs.slice(0, 3).every(is('float64')) && [...inputs.slice(1), ...outputs.slice(3)].every(is('float32'))) {
     const r = (b: WasmBuffer | undefined): number => (running && b !== undefined ? b.offset : 0);
     const params = ctx.params([outputs[0].offset, outputs[1].offset, outputs[2].offset, inputs[1].offset, r(inputs[2]), r(inputs[3]), r(outputs[3]), r(outputs[4]), running ? 1 : 0]);
-    ctx.module('moments', buildMomentsModule, MOMENTS_EXPORTS).fns[BATCH_NORM](k, params, bn.epsilon, bn.momentum);
+    mod.fns[BATCH_NORM](k, params, bn.epsilon, bn.momentum);
     return;
   }
-  const view = (b: WasmBuffer): Float32Array | Float64Array => {
-    const v = ctx.heap.view(b.dtype, b.offset, k);
-    if (!(v instanceof Float32Array || v instanceof Float64Array)) throw new Error(`moments: a ${b.dtype} batch-norm operand where float32 or float64 was checked`);
-    return v;
-  };
+  const view = (b: WasmBuffer): Float32Array | Float64Array => floatView(ctx, b, k);
   const runningIo = running ? { mean: view(inputs[2]), variance: view(inputs[3]), meanOut: view(outputs[3]), varianceOut: view(outputs[4]) } : undefined;
   writeBatchNormChannels(k, bn.epsilon, bn.momentum, { mean: view(outputs[0]), variance: view(outputs[1]), scale: view(inputs[1]), a: view(outputs[2]), running: runningIo });
 }
 
 /** Mean and variance into outputs 0 and 1; false when the reduction needs the CPU routine. */
-function momentsInWasm(ctx: WasmRoutineContext, call: MomentsCall, x: WasmBuffer, outputs: readonly WasmBuffer[]): boolean {
+function momentsInWasm(ctx: WasmRoutineContext, mod: PoolModule, call: MomentsCall, x: WasmBuffer, outputs: readonly WasmBuffer[]): boolean {
   const layout = reductionLayout(call.inDims, call.axes);
   if (layout === undefined) return false;
   const n = sizeOf(call.inDims);
   if (n === 0) return false;
   const { r0, k, r1 } = layout;
   const count = r0 * r1;
-  const run: MomentsRun = { ctx, mod: ctx.module('moments', buildMomentsModule, MOMENTS_EXPORTS), x, layout, parallel: n >= PARALLEL_MIN_WORK, out: resultsFor(ctx.heap, k) };
+  const run: MomentsRun = { ctx, mod, x, layout, parallel: n >= PARALLEL_MIN_WORK, out: resultsFor(ctx.heap, k) };
   if (ctx.precision === 'float32') {
     if (r1 >= MIN_HORIZONTAL_RUN) horizontalBlocks(run);
     else verticalBlocks(run);
@@ -143,9 +148,8 @@ function momentsInWasm(ctx: WasmRoutineContext, call: MomentsCall, x: WasmBuffer
   }
   const stats = r1 >= MIN_HORIZONTAL_RUN ? horizontalF64(run) : verticalF64(run);
   const [outMean, outVar] = outputs;
-  const mv = ctx.heap.view(outMean.dtype, outMean.offset, k);
-  const vv = ctx.heap.view(outVar.dtype, outVar.offset, k);
-  if (!(mv instanceof Float32Array || mv instanceof Float64Array) || !(vv instanceof Float32Array || vv instanceof Float64Array)) return false;
+  const mv = floatView(ctx, outMean, k);
+  const vv = floatView(ctx, outVar, k);
   for (let c = 0; c < k; c++) {
     mv[c] = stats.mean[c];
     vv[c] = stats.m2[c] / count;

@@ -4,7 +4,7 @@
 // which the routine uses for other dtypes (JavaScript's scalar sqrt and division took 7 µs for 1024
 // channels, more than the three elementwise kernels this replaces).
 
-import { elementAt, loadNamedParams, overElementPairs } from '../../codegen-util.js';
+import { type ElementIo, elementIo, loadNamedParams, overElementPairs } from '../../codegen-util.js';
 import { FunctionBuilder, type Local } from '../../encoder/index.js';
 
 /**
@@ -25,58 +25,30 @@ export function batchNormFunction(): FunctionBuilder {
   f.get(epsilon).simd('f64x2.splat').set(eps);
   f.get(momentum).simd('f64x2.splat').set(mom);
   f.f64(1).get(momentum).op('f64.sub').tee(keepScalar).simd('f64x2.splat').set(keep);
-  /** Each channel pair (or odd last channel) of `body`, with loads and stores in the matching width. */
-  const channels = (body: (io: { f32: (base: Local) => void; f64: (base: Local) => void; storeF32: (base: Local, value: () => void) => void; storeF64: (base: Local, value: () => void) => void; op: (name: 'add' | 'mul' | 'div' | 'sqrt') => void; constant: (v: Local, s: Local) => void }) => void): void => {
-    overElementPairs(f, zero, k, (i, vector) =>
-      body({
-        f32: (base) => {
-          elementAt(f, base, i, 4);
-          if (vector) f.vmem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
-          else f.mem('f32.load').op('f64.promote_f32');
-        },
-        f64: (base) => {
-          elementAt(f, base, i, 8);
-          if (vector) f.vmem('v128.load');
-          else f.mem('f64.load');
-        },
-        storeF32: (base, value) => {
-          elementAt(f, base, i, 4);
-          value();
-          if (vector) f.simd('f32x4.demote_f64x2_zero').storeLane('v128.store64_lane', 0, 0);
-          else f.op('f32.demote_f64').mem('f32.store');
-        },
-        storeF64: (base, value) => {
-          elementAt(f, base, i, 8);
-          value();
-          if (vector) f.vmem('v128.store');
-          else f.mem('f64.store');
-        },
-        op: (name) => void (vector ? f.simd(`f64x2.${name}`) : f.op(`f64.${name}`)),
-        constant: (v, s) => void f.get(vector ? v : s),
-      }),
-    );
-  };
-  channels(({ f32, f64, storeF64, op, constant }) => {
-    storeF64(p.a, () => {
-      f32(p.scale);
-      f64(p.variance);
+  /** `body` over every channel pair (and an odd last channel), with `constant` picking a splat or its scalar. */
+  const channels = (body: (io: ElementIo, constant: (v: Local, s: Local) => void) => void): void =>
+    overElementPairs(f, zero, k, (i, vector) => body(elementIo(f, i, vector), (v, s) => void f.get(vector ? v : s)));
+  channels((io, constant) => {
+    io.storeF64(p.a, () => {
+      io.loadF32(p.scale);
+      io.loadF64(p.variance);
       constant(eps, epsilon);
-      op('add');
-      op('sqrt');
-      op('div');
+      io.op('add');
+      io.op('sqrt');
+      io.op('div');
     });
   });
   f.get(p.running).if(() => {
     for (const [running, batch, out] of [[p.runMean, p.mean, p.meanOut], [p.runVar, p.variance, p.varOut]] as const) {
-      channels(({ f32, f64, storeF32, op, constant }) => {
-        storeF32(out, () => {
-          f32(running);
+      channels((io, constant) => {
+        io.storeF32(out, () => {
+          io.loadF32(running);
           constant(mom, momentum);
-          op('mul');
-          f64(batch);
+          io.op('mul');
+          io.loadF64(batch);
           constant(keep, keepScalar);
-          op('mul');
-          op('add');
+          io.op('mul');
+          io.op('add');
         });
       });
     }
