@@ -38,7 +38,8 @@ export interface PlanMemory {
 /**
  * The wasm backend's memory for the same plan (float32 lanes, one session per thread count): the heap's
  * high-water mark over session creation and one run, against the plan's own allocations (constants are
- * copied into wasm memory). The difference is routine scratch the plan does not show: packed weight
+ * copied into wasm memory) and the transformed filters kept with them (derivedBytes). The difference is
+ * routine scratch the plan does not show: packed weight
  * panels, im2col blocks and staged epilogue rows, Winograd transforms, float32 copies of float64
  * operands, the parameter block, and allocation rounding.
  */
@@ -46,6 +47,8 @@ export interface WasmHeapMemory {
   readonly threads: number;
   readonly highWaterBytes: number;
   readonly plannedBytes: number;
+  /** Transformed filters the backend keeps with the weights (WasmBackend.derivedBytes; absent in older runs). */
+  readonly derivedBytes?: number;
 }
 
 export interface CompileResult {
@@ -82,7 +85,7 @@ function measureWasmHeap(graph: Graph, dims: ReadonlyMap<string, readonly number
     if (!(be instanceof WasmBackend) || plan.memory === undefined) return 'no wasm backend or no memory plan';
     const x = dims.get('x') ?? [];
     session.runHost({ x: fromFloat64('float32', x, Array.from({ length: x.reduce((a, d) => a * d, 1) }, (_, i) => Math.sin(i))) });
-    return { threads, highWaterBytes: be.heap.highWaterBytes, plannedBytes: plan.memory.peakBytes };
+    return { threads, highWaterBytes: be.heap.highWaterBytes, plannedBytes: plan.memory.peakBytes, derivedBytes: be.derivedBytes };
   } catch (e) {
     return `wasm heap measurement failed: ${(e as Error).message.split('\n')[0]}`;
   } finally {

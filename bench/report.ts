@@ -109,7 +109,9 @@ function wasmHeapLines(w: CompileResult['wasmHeap']): string[] {
   if (w === undefined) return [];
   return w.map((h) => {
     if (typeof h === 'string') return `- kiln wasm backend heap: ${h}`;
-    return `- kiln wasm backend (float32 lanes, ${h.threads} thread${h.threads === 1 ? '' : 's'}): heap high-water ${mb(h.highWaterBytes)} MiB over session creation and the first run = ${mb(h.plannedBytes)} MiB planned (the same plan, constants copied into wasm memory) + **${mb(h.highWaterBytes - h.plannedBytes)} MiB routine scratch** (packed weight panels, im2col blocks and staged epilogue rows, Winograd transforms, float32 copies of float64 operands, rounding) that the planned activations do not show`;
+    const derived = h.derivedBytes ?? 0;
+    const kept = derived > 0 ? ` + ${mb(derived)} MiB of Winograd-transformed filters kept with the weights (made while the session binds its plan, as onnxruntime prepacks weights; cacheTransformedWeights: false keeps none)` : '';
+    return `- kiln wasm backend (float32 lanes, ${h.threads} thread${h.threads === 1 ? '' : 's'}): heap high-water ${mb(h.highWaterBytes)} MiB over session creation and the first run = ${mb(h.plannedBytes)} MiB planned (the same plan, constants copied into wasm memory)${kept} + **${mb(h.highWaterBytes - h.plannedBytes - derived)} MiB routine scratch** (packed weight panels, im2col blocks and staged epilogue rows, Winograd transforms, float32 copies of float64 operands, rounding) that the planned activations do not show`;
   });
 }
 

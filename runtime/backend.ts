@@ -30,4 +30,10 @@ export interface Backend<Buf = unknown, Compiled = unknown> {
   compile(kernel: ElementwiseKernel): Compiled;
   dispatch(kernel: Compiled, operands: readonly Buf[], output: Buf): void;
   runRoutine(call: RoutineCall, operands: readonly Buf[], outputs: readonly Buf[]): void;
+  /**
+   * Once per plan step, when a session binds it to buffers (constants written), before any run: work
+   * that depends only on the call and its constants (a routine's transformed weights) done ahead, as
+   * onnxruntime prepacks weights while creating a session. Optional; results never depend on it.
+   */
+  prepare?(call: RoutineCall, operands: readonly Buf[], outputs: readonly Buf[]): void;
 }

@@ -33,6 +33,8 @@ export interface GraphSessionOptions {
   readonly fuse?: boolean;
   /** Share storage between plan buffers whose lifetimes do not overlap (default true). */
   readonly planMemory?: boolean;
+  /** backend 'wasm': keep routines' transformed weights between runs (default true; WasmBackendOptions). */
+  readonly cacheTransformedWeights?: boolean;
 }
 
 /** A plan with its compiled kernels (shared by every instance of it). */
@@ -52,7 +54,7 @@ export interface PlanInstance {
 function createBackend(name: BackendName, options: GraphSessionOptions): Backend<unknown, unknown> {
   switch (name) {
     case 'cpu': return new CpuBackend() as Backend<unknown, unknown>;
-    case 'wasm': return new WasmBackend({ threads: options.threads, precision: options.precision }) as Backend<unknown, unknown>;
+    case 'wasm': return new WasmBackend({ threads: options.threads, precision: options.precision, cacheTransformedWeights: options.cacheTransformedWeights }) as Backend<unknown, unknown>;
   }
   throw new BackendUnavailableError(`backend '${String(name)}' is not available; available: cpu, wasm`);
 }
@@ -180,6 +182,7 @@ export class GraphSession {
       }
       const operands = s.operands.map((o) => buffers[o]);
       const outputs = s.outputs.map((o) => buffers[o]);
+      be.prepare?.(s.call, operands, outputs);
       return () => be.runRoutine(s.call, operands, outputs);
     });
     return {

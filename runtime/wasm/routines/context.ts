@@ -35,6 +35,13 @@ export interface WasmRoutineContext {
    * no wasm form (it runs as JavaScript).
    */
   embeddedKernel(kernel: ElementwiseKernel, operands: readonly WasmBuffer[]): EmbeddedKernel | undefined;
+  /**
+   * The byte offset of `bytes` derived from the constant `source` (Backend.constant: never written), made
+   * by `fill(offset)` on the first request for this source and key and kept while the source lives;
+   * undefined when `source` is not a constant (its contents may change between calls). Routines use it
+   * for operands they would otherwise transform on every call (winograd.ts: transformed filters).
+   */
+  derivedConstant(source: WasmBuffer, key: string, bytes: number, fill: (offset: number) => void): number | undefined;
   /** A buffer over scratch memory (released with `releaseScratch`). */
   scratchBuffer(dtype: DType, size: number): WasmBuffer;
   releaseScratch(b: WasmBuffer): void;

@@ -17,7 +17,8 @@ import { convParams, EPILOGUE_ROWS, gemmModule, PANEL, TILE_ROWS, TILE_TMP_BYTES
 import type { WasmBuffer, WasmRoutineContext } from './context.js';
 import { epilogueKernel, RAW_DTYPES } from './epilogue.js';
 import { overlaps, rawTarget, releaseStaged, stagedModule, stagedParamsBytes, stageEpilogue, type StagedEpilogue } from './epilogue-stage.js';
-import { winogradConv } from './winograd.js';
+import { keepWinogradFilters, winogradConv } from './winograd.js';
+import { sizeOf } from '../../../core/shape.js';
 
 type Conv2dCall = Extract<RoutineCall, { routine: 'conv2d' }>;
 
@@ -55,13 +56,47 @@ export function convAlgorithm(call: Conv2dCall): ConvAlgorithm {
   return f23 && big ? 'winograd' : 'im2col';
 }
 
-export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): boolean {
+/** Whether the wasm routine runs the call (float32 operands and raw results); else the CPU routine does. */
+function wasmRuns(call: Conv2dCall, inputs: readonly WasmBuffer[], out: WasmBuffer): boolean {
   const [x, w] = inputs;
   const bias = call.hasBias ? inputs[2] : undefined;
+  if (x.dtype !== 'float32' || w.dtype !== 'float32' || (bias !== undefined && bias.dtype !== 'float32')) return false;
+  return call.epilogue === undefined ? out.dtype === 'float32' : RAW_DTYPES.has(call.epilogue.operands[0].dtype);
+}
+
+/**
+ * Whether the path applies the fused epilogue as it stores (epilogue-stage.ts) rather than as a second
+ * pass over raw results. Every path can stage, so the output may share storage with an epilogue operand
+ * (the memory plan writes a conv over a residual that dies there). Winograd stages only then, or for a
+ * non-float32 output (raw results would need an output-sized scratch), and not for a batch with small
+ * outputs (WINOGRAD_RAW_SCRATCH_BYTES): its staged epilogue runs once per output channel and tile
+ * block, and measured 1.5–3.5% slower than raw stores and one pass on 64 → 64 at 56×56 and 128 → 128
+ * at 28×28 (1 thread, batch 1).
+ */
+function stagesEpilogue(call: Conv2dCall, algorithm: ConvAlgorithm, extras: readonly WasmBuffer[], out: WasmBuffer): boolean {
+  if (call.epilogue === undefined) return false;
+  if (algorithm !== 'winograd') return true;
+  const [nb, M, OH, OW] = call.outDims;
+  const rawScratch = nb > 1 && 4 * nb * M * OH * OW <= WINOGRAD_RAW_SCRATCH_BYTES;
+  return (extras.some((e) => overlaps(e, out)) || out.dtype !== 'float32') && !rawScratch;
+}
+
+/**
+ * Work the routine can do once for a plan's step, before its first run: a Winograd call keeps its
+ * constant filters transformed (winograd.ts), as onnxruntime prepacks weights while creating a session.
+ */
+export function prepareWasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): void {
+  const out = outputs[0];
+  if (!wasmRuns(call, inputs, out) || sizeOf(call.outDims) === 0) return;
+  const algorithm = convAlgorithm(call);
+  const extras = inputs.slice(call.hasBias ? 3 : 2);
+  if (algorithm === 'winograd') keepWinogradFilters(ctx, call, inputs[1], stagesEpilogue(call, algorithm, extras, out));
+}
+
+export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: readonly WasmBuffer[], outputs: readonly WasmBuffer[]): boolean {
   const out = outputs[0];
   const epilogue = call.epilogue;
-  if (x.dtype !== 'float32' || w.dtype !== 'float32' || (bias !== undefined && bias.dtype !== 'float32')) return false;
-  if (epilogue === undefined ? out.dtype !== 'float32' : !RAW_DTYPES.has(epilogue.operands[0].dtype)) return false;
+  if (!wasmRuns(call, inputs, out)) return false;
   const nb = call.xDims[0];
   const [M, cg, kh, kw] = call.wDims;
   const [, , OH, OW] = call.outDims;
@@ -71,16 +106,7 @@ export function wasmConv2d(ctx: WasmRoutineContext, call: Conv2dCall, inputs: re
   const parallel = nb * M * P * K >= PARALLEL_MIN_MACS;
   const algorithm = convAlgorithm(call);
   const extras = inputs.slice(call.hasBias ? 3 : 2);
-  // Every path can apply the epilogue as it stores (epilogue-stage.ts), so the output may share storage
-  // with an epilogue operand (the memory plan writes a conv over a residual that dies there). Winograd
-  // stages only then, or for a non-float32 output (raw results would need an output-sized scratch),
-  // and not for a batch with small outputs (WINOGRAD_RAW_SCRATCH_BYTES): its staged epilogue runs once
-  // per output channel and tile block, and measured 1.5–3.5% slower than raw stores and one pass on
-  // 64 → 64 at 56×56 and 128 → 128 at 28×28 (1 thread, batch 1).
-  const aliased = extras.some((e) => overlaps(e, out));
-  const rawScratch = algorithm === 'winograd' && nb > 1 && 4 * nb * M * P <= WINOGRAD_RAW_SCRATCH_BYTES;
-  const stage = epilogue !== undefined && (algorithm !== 'winograd' || ((aliased || out.dtype !== 'float32') && !rawScratch));
-  const staged = stage ? stageEpilogue(ctx, epilogue, extras, out) : undefined;
+  const staged = epilogue !== undefined && stagesEpilogue(call, algorithm, extras, out) ? stageEpilogue(ctx, epilogue, extras, out) : undefined;
   const raw = epilogue === undefined || staged !== undefined ? out : rawTarget(ctx, out, extras, nb * M * P);
   try {
     if (algorithm === 'direct') directConv(ctx, call, raw, inputs, parallel, staged);

@@ -503,14 +503,20 @@ function convDriver(v: WinogradVariant, kind: 'tiles' | 'inputs' | 'rows', block
       f.get(u).get(P.MB).op('i32.mul').set(m0);
       minU(f, () => void f.get(P.MB), () => void f.get(P.M).get(m0).op('i32.sub'), s0, s1);
       f.set(rows);
-      // The row block's filters (consecutive rows·C·36 bytes) come from DRAM (a model's weights do not fit
-      // the caches); touched first, they arrive several lines at a time, then the transform reads them
-      // from L2 (512 → 512 at 7×7, 9 MiB of filters: 4.50 → 4.00 ms, measured in one process).
-      f.get(P.w).get(m0).get(P.C).op('i32.mul').i32(36).op('i32.mul').op('i32.add').tee(lineFrom);
-      f.get(rows).get(P.C).op('i32.mul').i32(36).op('i32.mul').op('i32.add').set(lineTo);
-      touchLines(f, lineFrom, lineTo, lineAt, lineXor, tileTmp);
-      f.get(P.w).get(uBuf).get(m0).get(m0).get(rows).op('i32.add').get(P.C).get(P.Cp).call(filters);
-      f.get(uBuf).set(aBase);
+      f.get(P.U).if(
+        // Filters transformed once for every call (a constant's, winograd.ts): the block's rows of U.
+        () => void f.get(P.U).get(m0).get(rsA).op('i32.mul').op('i32.add').set(aBase),
+        () => {
+          // The row block's filters (consecutive rows·C·36 bytes) come from DRAM (a model's weights do not fit
+          // the caches); touched first, they arrive several lines at a time, then the transform reads them
+          // from L2 (512 → 512 at 7×7, 9 MiB of filters: 4.50 → 4.00 ms, measured in one process).
+          f.get(P.w).get(m0).get(P.C).op('i32.mul').i32(36).op('i32.mul').op('i32.add').tee(lineFrom);
+          f.get(rows).get(P.C).op('i32.mul').i32(36).op('i32.mul').op('i32.add').set(lineTo);
+          touchLines(f, lineFrom, lineTo, lineAt, lineXor, tileTmp);
+          f.get(P.w).get(uBuf).get(m0).get(m0).get(rows).op('i32.add').get(P.C).get(P.Cp).call(filters);
+          f.get(uBuf).set(aBase);
+        },
+      );
       forUp(f, k, () => void f.i32(0), () => void f.get(P.nBlk), 1, () => {
         f.get(P.b0).get(k).op('i32.add').set(rem);
         splitBlock(rem);

@@ -394,6 +394,65 @@ describe.each(variants.flatMap((v) => cases.map((c) => ({ ...c, v, variant: v.na
   });
 });
 
+/**
+ * Variant `v` on `be` with the filters a constant (Backend.constant), called twice: the outputs, and how
+ * much the backend's kept transformed filters grew on each call (derivedBytes).
+ */
+function runKeptFilters(be: WasmBackend, call: Conv2dCall, inputs: readonly { dtype: 'float32'; data: Storage }[], v: WinogradVariant, vGroupBytes?: number): { outs: Storage[]; grew: number[] } {
+  const ctx = (be as unknown as { ctx: WasmRoutineContext }).ctx;
+  const bufs = inputs.map((t, i) => {
+    if (i === 1) return be.constant('float32', t.data);
+    const b = be.allocate('float32', t.data.length);
+    be.write(b, t.data);
+    return b;
+  });
+  const outs: Storage[] = [];
+  const grew: number[] = [];
+  for (let call2 = 0; call2 < 2; call2++) {
+    const out = be.allocate('float32', sizeOf(call.outDims));
+    be.write(out, new Float32Array(sizeOf(call.outDims)).fill(Number.NaN));
+    const before = be.derivedBytes;
+    winogradConv(ctx, call, out, bufs, undefined, { variant: v, vGroupBytes });
+    grew.push(be.derivedBytes - before);
+    outs.push(be.read(out));
+  }
+  return { outs, grew };
+}
+
+describe.each(variants.flatMap((v) => [0, 9, 10, 14, 15].map((i) => ({ ...cases[i], v, variant: v.name }))))('wasm Winograd $variant conv2d, constant filters: $name', ({ call, data, vGroupBytes, v }) => {
+  // A constant's filters are transformed on the first call and kept (winograd.ts): both blockings then
+  // read the kept U instead of transforming per call (or per row block), which must change no bit.
+  it('transforms them once (ξ·M·Cp floats kept) and gives the per-call transform\'s bits, 1 and 2 threads', () => {
+    const { x, w, bias } = inputsFor(call, data, 1);
+    const inputs = [x, w, ...(bias === undefined ? [] : [bias])].map((t) => ({ dtype: 'float32' as const, data: storage('float32', t) }));
+    const perCall = runWinograd(wasm(1), call, inputs, v, { vGroupBytes });
+    const [M, C] = call.wDims;
+    for (const threads of [1, 2]) {
+      const { outs, grew } = runKeptFilters(wasm(threads), call, inputs, v, vGroupBytes);
+      expect(grew).toEqual([v.xi * M * filterColumns(C) * 4, 0]);
+      expect(outs[0]).toEqual(perCall);
+      expect(outs[1]).toEqual(perCall);
+    }
+  });
+});
+
+describe('wasm Winograd conv2d, constant filters with cacheTransformedWeights: false', () => {
+  it('keeps nothing and gives the same bits', () => {
+    const c = cases[9];
+    const { x, w, bias } = inputsFor(c.call, c.data, 1);
+    const inputs = [x, w, ...(bias === undefined ? [] : [bias])].map((t) => ({ dtype: 'float32' as const, data: storage('float32', t) }));
+    const be = new WasmBackend({ threads: 1, cacheTransformedWeights: false });
+    try {
+      const { outs, grew } = runKeptFilters(be, c.call, inputs, F2);
+      expect(grew).toEqual([0, 0]);
+      expect(be.derivedBytes).toBe(0);
+      expect(outs[0]).toEqual(runWinograd(wasm(1), c.call, inputs, F2));
+    } finally {
+      be.dispose();
+    }
+  });
+});
+
 describe('wasm Winograd F(4×4) edge windows', () => {
   // Two ways to read a window that reaches outside the image: whole vector rows from the (outside)
   // window origin, zeroed by mask, where the memory around the input has room (vectorEdgeReads), or a
