@@ -8,9 +8,10 @@
 // span images), so its panels are padded once per call rather than once per image, and eight 7×7
 // images take F(4×4).
 //
-// Every filter and every input tile is transformed exactly once per call (repeating either transform
-// per unit of work cost 10–25% in an earlier version), so one of the two transformed operands must be
-// held whole while the other is produced a block at a time. The call holds whichever is smaller:
+// Every input tile is transformed exactly once per call, and so is every filter unless it is kept (below;
+// repeating either transform per unit of work cost 10–25% in an earlier version), so one of the two
+// transformed operands must be held whole while the other is produced a block at a time. The call holds
+// whichever is smaller:
 //   filters shared  U (ξ·M·C floats, ξ = 16 or 36) once, then units of (tile block, output-channel
 //                   chunk) transform their tiles into per-thread V and run the ξ GEMMs and output transform
 //                   ('tiles' in winograd-module.ts): early ResNet stages, many tiles and few channels;
@@ -20,9 +21,10 @@
 //                   channels (F(4×4), 256 → 256 at 14×14: U 9 MiB, V 0.6 MiB; F(2×2), 512 at 7×7: U 16 MiB,
 //                   V 0.5 MiB).
 //                   Past vGroupBudget the filters are transformed once per group.
-// A constant's filters (a model's weights: WasmBuffer.constant) are instead transformed on the first
-// call into a U kept with the weights (WasmRoutineContext.derivedConstant), which every later call and
-// both blockings read: each call then transforms only its inputs. The transform is the same function,
+// A constant's filters (a model's weights: WasmBuffer.constant) are instead transformed once — while a
+// session binds its plan (conv2d.ts's prepare step), else on the first call — into a U kept with the
+// weights (WasmRoutineContext.derivedConstant), which every call and both blockings read: each call
+// then transforms only its inputs. The transform is the same function,
 // so the results are bit-identical either way. ResNet-18 batch 1, measured in one process: 48.2 →
 // 45.7 ms (512 → 512 at 7×7: 3.97 → 3.51 ms a conv; reading U's 16 MiB instead of 9 MiB of weights
 // costs less than transforming them), for 84 MiB of transformed filters beside 45 MiB of weights
@@ -127,9 +129,8 @@ function transformFilters(ctx: WasmRoutineContext, call: Conv2dCall, mod: PoolMo
 /** Where the kept U of constant filters w for variant v is (made now if not yet), or undefined (see the header). */
 function keptFilters(ctx: WasmRoutineContext, call: Conv2dCall, w: WasmBuffer, v: WinogradVariant): number | undefined {
   const [M, C] = call.wDims;
-  const Cp = filterColumns(C);
   const mod = stagedModule(ctx, `winograd${v.name}`, (epilogue) => buildWinogradModule(v, epilogue), WINOGRAD_EXPORTS, undefined);
-  return ctx.derivedConstant(w, `winograd${v.name}:${M}:${C}:${Cp}`, v.xi * M * Cp * 4, (into) => transformFilters(ctx, call, mod, w, into));
+  return ctx.derivedConstant(w, `winograd${v.name}:${M}:${C}`, v.xi * M * filterColumns(C) * 4, (into) => transformFilters(ctx, call, mod, w, into));
 }
 
 /**

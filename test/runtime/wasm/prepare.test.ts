@@ -2,12 +2,14 @@
 // while it binds the plan to buffers (as onnxruntime prepacks weights while creating a session), the
 // runs read them without transforming again, and the results are those of a session that keeps
 // nothing (cacheTransformedWeights: false) bit for bit, and the float64 cpu backend's within float32
-// Winograd error.
+// Winograd error. Kept operands are made once per constant, never for a buffer that is not one, and
+// released with their constant (WasmBackend.derivedBytes after a collection).
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../../compiler/ir/builder.js';
 import { fromFloat64, type HostTensor } from '../../../core/tensor.js';
 import { GraphSession } from '../../../runtime/graph-session.js';
+import type { WasmBuffer, WasmRoutineContext } from '../../../runtime/wasm/routines/context.js';
 import { filterColumns, winogradVariant } from '../../../runtime/wasm/routines/winograd.js';
 import { WasmBackend } from '../../../runtime/wasm/wasm-backend.js';
 import { mulberry32 } from '../../helpers/random.js';
@@ -69,5 +71,34 @@ describe.each([
     }
     expect(scale).toBeGreaterThan(0);
     expect(worst / scale).toBeLessThan(1e-4);
+  });
+});
+
+describe('wasm kept operands and garbage collection', () => {
+  it('are made once per constant and released with it (derivedBytes back to 0)', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'vitest runs with --expose-gc').toBeTypeOf('function');
+    const be = new WasmBackend({ threads: 1 });
+    try {
+      const ctx = (be as unknown as { ctx: WasmRoutineContext }).ctx;
+      let w: WasmBuffer | undefined = be.constant('float32', new Float32Array(4096).fill(0.5));
+      let fills = 0;
+      const kept = ctx.derivedConstant(w, 'test', 1024, () => void fills++);
+      expect(kept).toBeTypeOf('number');
+      expect(ctx.derivedConstant(w, 'test', 1024, () => void fills++)).toBe(kept);
+      expect(fills).toBe(1);
+      expect(be.derivedBytes).toBe(1024);
+      // Not a constant: its contents may change, so nothing is kept.
+      expect(ctx.derivedConstant(be.allocate('float32', 4096), 'test', 1024, () => void fills++)).toBeUndefined();
+      expect(fills).toBe(1);
+      w = undefined;
+      for (let i = 0; i < 5 && be.derivedBytes > 0; i++) {
+        gc?.();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(be.derivedBytes).toBe(0);
+    } finally {
+      be.dispose();
+    }
   });
 });
