@@ -4,6 +4,7 @@
 
 import type { CompileResult, PlanMemory } from './compile.js';
 import type { MachineInfo } from './machine.js';
+import { BN_TRAINING_ADDS_PER_VECTOR, bnTrainingFloorMs, CHAINS, type SimdRates } from './simd-probe.js';
 import type { PeerRole } from './peers/types.js';
 import type { Stats, TimingOptions } from './timing.js';
 import type { WorkloadGroup } from './workloads/types.js';
@@ -32,6 +33,8 @@ export interface WorkloadResult {
   readonly title: string;
   readonly group: WorkloadGroup;
   readonly bytesMoved?: number;
+  /** Values in x (BN workloads), for the adder floor of BN training. */
+  readonly elements?: number;
   readonly cells: Readonly<Record<string, Cell>>;
 }
 
@@ -45,6 +48,8 @@ export interface RunResult {
   readonly peers: readonly PeerInfo[];
   readonly workloads: readonly WorkloadResult[];
   readonly compile?: CompileResult | string;
+  /** The 128-bit wasm SIMD rates measured at the start of the run (simd-probe.ts). */
+  readonly simd?: SimdRates;
   /** os.loadavg()[0] when the run ended. */
   readonly loadEnd?: number;
 }
@@ -86,6 +91,33 @@ function ratio(peer: Cell | undefined, kiln: Cell | undefined, boldAtMost?: numb
 function gbps(bytes: number, c: Cell | undefined): string {
   if (c?.stats === undefined) return '—';
   return (bytes / (c.stats.median / 1000) / 1e9).toFixed(1);
+}
+
+/** The peers the adder floor is compared with: kiln's fastest one-thread column and onnxruntime-node's. */
+const FLOOR_KILN = 'kiln-wasm-1-io';
+const FLOOR_PEER = 'ort-node-1';
+
+/** BN training against the FP-add floor of its arithmetic (simd-probe.ts), when the run measured it. */
+function floorSection(r: RunResult, timed: readonly WorkloadResult[]): string[] {
+  const rows = timed.filter((w) => w.group === 'bn-training' && w.elements !== undefined);
+  if (r.simd === undefined || rows.length === 0) return [];
+  const { addsPerNs, mulsPerNs } = r.simd;
+  const label = (id: string): string => r.peers.find((p) => p.id === id)?.short ?? id;
+  const over = (c: Cell | undefined, floor: number): string => (c?.stats === undefined ? '—' : `${formatRatio(c.stats.median / floor)}×`);
+  return [
+    '### BN training against the floor of its arithmetic',
+    '',
+    `kiln's BN training forward sums its statistics about a float32 shift (d = x − m̂, Σd, Σd²) and normalizes subtracting first ((x − hi)·a + C), as accuracy on offset inputs needs (DESIGN.md §6–§7): ${BN_TRAINING_ADDS_PER_VECTOR} f32x4 adds per four values, whatever the memory traffic. This core ran ${addsPerNs.toFixed(2)} f32x4 adds and ${mulsPerNs.toFixed(2)} f32x4 multiplies per ns in this run's probe (128-bit wasm SIMD, ${CHAINS} independent chains, best of its repeats; bench/simd-probe.ts), so one thread needs at least ${BN_TRAINING_ADDS_PER_VECTOR} adds × values/4 / that rate: the floor. ${label(FLOOR_PEER)} time / floor is the largest speed-up over onnxruntime that this arithmetic can show at one thread.`,
+    '',
+    table(
+      ['workload', 'floor ms', `${label(FLOOR_KILN)} / floor`, `${label(FLOOR_PEER)} / floor`, `${label(FLOOR_PEER)} / ${label(FLOOR_KILN)}`],
+      rows.map((w) => {
+        const floor = bnTrainingFloorMs(w.elements ?? 0, addsPerNs);
+        return [w.title, ms(floor), over(w.cells[FLOOR_KILN], floor), over(w.cells[FLOOR_PEER], floor), ratio(w.cells[FLOOR_PEER], w.cells[FLOOR_KILN])];
+      }),
+    ),
+    '',
+  ];
 }
 
 function mb(bytes: number): string {
@@ -254,6 +286,7 @@ export function renderMarkdown(r: RunResult): string {
       );
     }
   }
+  lines.push(...floorSection(r, timed));
   lines.push(...compileSection(r.compile));
 
   // Agreement and errors.

@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCompile } from './compile.js';
 import { machineInfo } from './machine.js';
+import { measureSimdRates } from './simd-probe.js';
 import { CLoopPeer } from './peers/c-loop.js';
 import { KilnPeer } from './peers/kiln.js';
 import { OrtNodePeer } from './peers/ort-node.js';
@@ -138,6 +139,9 @@ async function main(): Promise<void> {
     infos.push({ id: p.id, label: p.label, short: p.short, role: p.role, unavailable: why, notes: [] });
   }
 
+  const simd = measureSimdRates();
+  log(`simd probe: ${simd.addsPerNs.toFixed(2)} f32x4 adds/ns, ${simd.mulsPerNs.toFixed(2)} f32x4 muls/ns (one thread)`);
+
   const timing = args.quick ? QUICK : FULL;
   const heavyTiming = args.quick ? QUICK_HEAVY : FULL_HEAVY;
   const workloads = allWorkloads().filter((w) => selected(w, args));
@@ -175,7 +179,8 @@ async function main(): Promise<void> {
         log(`  ${p.short.padEnd(14)} ERROR ${message}`);
       }
     }
-    results.push({ name: w.name, title: w.title, group: w.group, bytesMoved: w.bytesMoved, cells });
+    const elements = w.spec.kind === 'bn' ? w.spec.dims.reduce((a, d) => a * d, 1) : undefined;
+    results.push({ name: w.name, title: w.title, group: w.group, bytesMoved: w.bytesMoved, elements, cells });
     collectGarbage();
   }
 
@@ -205,6 +210,7 @@ async function main(): Promise<void> {
     peers: peerInfos,
     workloads: results,
     compile,
+    simd,
     loadEnd: os.loadavg()[0],
   };
   const out = resolve(args.out ?? join(root, 'bench', full ? 'results.md' : 'results-partial.md'));

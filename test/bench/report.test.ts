@@ -68,3 +68,29 @@ describe('renderMarkdown', () => {
     expect(md).toContain('- C loop: BN workloads only (1 workload)');
   });
 });
+
+describe('renderMarkdown: BN training against the floor of its arithmetic', () => {
+  const training = {
+    name: 'bn-train-x',
+    title: 'BN training [4000]',
+    group: 'bn-training' as const,
+    bytesMoved: 64000,
+    elements: 4000,
+    cells: { 'kiln-cpu': { stats: stats(9) }, 'kiln-wasm-1-io': { stats: stats(0.5) }, 'ort-node-1': { stats: stats(2) }, 'c-loop': { stats: stats(0.4) } },
+  };
+
+  it('derives the floor from the measured add rate and compares kiln and onnxruntime with it', () => {
+    // 4000 values = 1000 vectors × 5 adds = 5000 adds; at 0.02 adds/ns that is 250,000 ns = 0.25 ms.
+    const md = renderMarkdown({ ...run, workloads: [...run.workloads, training], simd: { addsPerNs: 0.02, mulsPerNs: 0.03 } });
+    expect(md).toContain('### BN training against the floor of its arithmetic');
+    expect(md).toContain('0.02 f32x4 adds and 0.03 f32x4 multiplies per ns');
+    expect(md).toContain('| workload | floor ms | kiln wasm ×1 io / floor | ORT-node ×1 / floor | ORT-node ×1 / kiln wasm ×1 io |');
+    // kiln 0.5 / 0.25 = 2×, onnxruntime 2 / 0.25 = 8× (the most this arithmetic can show), 2 / 0.5 = 4×.
+    expect(md).toMatch(/\| BN training \[4000\] \| 0\.250 \| 2\.00× \| 8\.00× \| 4\.00× \|\n/);
+  });
+
+  it('has no such section without a measured rate or a training row', () => {
+    expect(renderMarkdown({ ...run, workloads: [...run.workloads, training] })).not.toContain('floor of its arithmetic');
+    expect(renderMarkdown({ ...run, simd: { addsPerNs: 1, mulsPerNs: 1 } })).not.toContain('floor of its arithmetic');
+  });
+});
