@@ -39,9 +39,8 @@ export interface PlanMemory {
  * The wasm backend's memory for the same plan (float32 lanes, one session per thread count): the heap's
  * high-water mark over session creation and one run, against the plan's own allocations (constants are
  * copied into wasm memory) and the transformed filters kept with them (derivedBytes). The difference is
- * routine scratch the plan does not show: packed weight
- * panels, im2col blocks and staged epilogue rows, Winograd transforms, float32 copies of float64
- * operands, the parameter block, and allocation rounding.
+ * routine scratch the plan does not show: packed weight panels, im2col blocks and staged epilogue rows,
+ * Winograd transforms, float32 copies of float64 operands, the parameter block, and allocation rounding.
  */
 export interface WasmHeapMemory {
   readonly threads: number;

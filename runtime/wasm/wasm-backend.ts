@@ -40,9 +40,10 @@ export interface WasmBackendOptions {
   readonly heap?: HeapOptions;
   /**
    * Keep operands that routines derive from constant weights, made once (while a session binds its
-   * plan: Backend.prepare, else on the first call), instead of deriving them on every call (default true): the Winograd convolutions' transformed filters, 16/9
-   * (F(2×2)) or 4 (F(4×4)) times their weights' bytes (ResNet-18: 84 MiB beside 45 MiB of weights) for
-   * 5% of its batch-1 time. false keeps only the weights (derivedBytes stays 0).
+   * plan: Backend.prepare, else on the first call), instead of deriving them on every call (default
+   * true): the Winograd convolutions' transformed filters, 16/9 (F(2×2)) or 4 (F(4×4)) times their
+   * weights' bytes (ResNet-18: 84 MiB beside 45 MiB of weights) for 5% of its batch-1 time. false keeps
+   * only the weights (derivedBytes stays 0).
    */
   readonly cacheTransformedWeights?: boolean;
 }

@@ -129,8 +129,9 @@ function transformFilters(ctx: WasmRoutineContext, call: Conv2dCall, mod: PoolMo
 /** Where the kept U of constant filters w for variant v is (made now if not yet), or undefined (see the header). */
 function keptFilters(ctx: WasmRoutineContext, call: Conv2dCall, w: WasmBuffer, v: WinogradVariant): number | undefined {
   const [M, C] = call.wDims;
-  const mod = stagedModule(ctx, `winograd${v.name}`, (epilogue) => buildWinogradModule(v, epilogue), WINOGRAD_EXPORTS, undefined);
-  return ctx.derivedConstant(w, `winograd${v.name}:${M}:${C}`, v.xi * M * filterColumns(C) * 4, (into) => transformFilters(ctx, call, mod, w, into));
+  // The module is looked up only when U is made (the first request for these filters).
+  const fill = (into: number): void => transformFilters(ctx, call, stagedModule(ctx, `winograd${v.name}`, (epilogue) => buildWinogradModule(v, epilogue), WINOGRAD_EXPORTS, undefined), w, into);
+  return ctx.derivedConstant(w, `winograd${v.name}:${M}:${C}`, v.xi * M * filterColumns(C) * 4, fill);
 }
 
 /**
